@@ -1,0 +1,151 @@
+"""CLI commands: ingest, store, demo, simulate, indicators."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import typer
+from rich.table import Table
+
+from junkan.cli import app, console, err_console, progress_bar, run_guarded
+
+ingest_app = typer.Typer(help="Read sources into a store (a new store version is published atomically).", no_args_is_help=True)
+store_app = typer.Typer(help="Inspect and maintain a store.", no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(store_app, name="store")
+
+
+def print_table(table: pa.Table, title: str | None = None, *, max_rows: int = 60, caption: str | None = None) -> None:
+    """Print an Arrow table with Rich (numbers right-aligned; floats to 4 significant decimals)."""
+    t = Table(title=title, caption=caption, show_lines=False, header_style="bold")
+    for name in table.column_names:
+        numeric = pa.types.is_integer(table.schema.field(name).type) or pa.types.is_floating(table.schema.field(name).type)
+        t.add_column(name, justify="right" if numeric else "left")
+    for row in table.slice(0, max_rows).to_pylist():
+        t.add_row(*[_fmt(v) for v in row.values()])
+    console.print(t)
+    if table.num_rows > max_rows:
+        console.print(f"… {table.num_rows - max_rows} more rows (use --format csv/parquet/json/xlsx -o FILE for all)")
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.4f}" if abs(v) < 1000 else f"{v:,.1f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def _report_ingest(rep: Any) -> None:
+    s = rep.store
+    console.print(
+        f"[bold]store[/] {s.root}  version [bold]{s.version}[/]  read {rep.read:,} = kept {rep.kept:,} + rejected {rep.rejected:,}"
+        + (f"  (replaced {rep.replaced:,} older versions)" if rep.replaced else "")
+    )
+    if rep.skipped_inputs:
+        console.print(f"skipped {len(rep.skipped_inputs)} input(s) already in the store (same checksum)")
+    for w in rep.warnings:
+        err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    if rep.rejected:
+        console.print("rejected by reason: " + ", ".join(f"{k} {v:,}" for k, v in rep.rejected_by_reason.items()))
+        for e in rep.first_errors[:5]:
+            where = ", ".join(x for x in (e["file"], f"line {e['line']}" if e["line"] else None, f"field {e['field']!r}" if e["field"] else None) if x)
+            err_console.print(f"  {where}: {e['reason']}", highlight=False)
+        console.print("all rejected records, with their raw text, are in the store's quarantine table "
+                      f"(junkan store quarantine {s.root})")
+
+
+@ingest_app.command("openalex")
+def ingest_openalex(
+    paths: list[Path] = typer.Argument(..., help="Snapshot folders (data/works/updated_date=…), .jsonl(.gz) files or folders, API pages (.json)."),
+    store: Path = typer.Option(..., "--store", "-s", help="Store folder (created if missing)."),
+    entity: str = typer.Option(None, "--entity", help="works or authors (default: from the path; 'authors' folders hold author entities)."),
+    on_error: str = typer.Option("collect", "--on-error", help="collect: quarantine bad records and go on; skip: same without raw text; raise: stop at the first."),
+    threads: int = typer.Option(None, "--threads", help="Cores to use (default: all)."),
+    memory_limit: str = typer.Option(None, "--memory-limit", help="DuckDB memory limit such as 4GB (spills to disk beyond it)."),
+) -> None:
+    """Ingest OpenAlex works or authors into STORE; the latest version of each record wins."""
+    from junkan.sources.openalex import ingest
+
+    def go() -> None:
+        with progress_bar("ingest") as update:
+            rep = ingest(paths, store, entity=entity, on_error=on_error, threads=threads, memory_limit=memory_limit, progress=update)  # type: ignore[arg-type]
+        _report_ingest(rep)
+
+    run_guarded(go)
+
+
+@store_app.command("info")
+def store_info(
+    store: Path = typer.Argument(..., help="Store folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
+) -> None:
+    """Show the published version: inputs, row counts, read/kept/rejected."""
+    from junkan.store import open_store
+
+    def go() -> None:
+        s = open_store(store)
+        if as_json:
+            console.print_json(json.dumps(s.manifest, default=str))
+            return
+        m = s.manifest
+        console.print(f"[bold]{s.root}[/] version [bold]{s.version}[/] (schema {m['schema_version']}, junkan {m['junkan_version']}, created {m['created']})")
+        if m.get("simulated"):
+            console.print("[yellow]SIMULATED DATA[/] — a junkan simulated world, not real bibliographic records")
+        c = m.get("counts", {})
+        console.print(f"last run: read {c.get('read', 0):,} = kept {c.get('kept', 0):,} + rejected {c.get('rejected', 0):,}; replaced {c.get('replaced', 0):,}")
+        console.print(f"inputs: {len(m.get('inputs', []))}; content hash {m.get('content_hash', '')[:16]}…")
+        rows = pa.table({"table": list(m["tables"]), "rows": [v["rows"] for v in m["tables"].values()]})
+        print_table(rows, title="tables")
+
+    run_guarded(go)
+
+
+@store_app.command("verify")
+def store_verify(store: Path = typer.Argument(..., help="Store folder.")) -> None:
+    """Check every table file against its checksum in the manifest."""
+    from junkan.store import open_store
+
+    def go() -> None:
+        s = open_store(store)
+        s.verify()
+        console.print(f"{s.root} version {s.version}: all {len(s.manifest['tables'])} tables match their checksums")
+
+    run_guarded(go)
+
+
+@store_app.command("quarantine")
+def store_quarantine(
+    store: Path = typer.Argument(..., help="Store folder."),
+    limit: int = typer.Option(20, "--limit", help="Rows to show."),
+) -> None:
+    """List rejected records (file, line, field, reason)."""
+    from junkan.engine import connect
+
+    def go() -> None:
+        eng = connect(store)
+        q = eng.table("quarantine")
+        t = eng.to_pyarrow(q.select("file", "line", "record_id", "field", "reason").order_by(["file", "line"]).limit(limit))
+        print_table(t, title=f"quarantine ({eng.store.row_count('quarantine'):,} rows)")
+
+    run_guarded(go)
+
+
+@store_app.command("prune")
+def store_prune(
+    store: Path = typer.Argument(..., help="Store folder."),
+    keep: int = typer.Option(2, "--keep", help="Versions to keep (the published one is always kept)."),
+) -> None:
+    """Delete old store versions."""
+    from junkan.store import prune_versions
+
+    def go() -> None:
+        removed = prune_versions(store, keep=keep)
+        console.print(f"removed {len(removed)} version(s): {', '.join(removed) or '–'}")
+
+    run_guarded(go)

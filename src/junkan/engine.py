@@ -1,0 +1,168 @@
+"""One engine over a store: the same Ibis expressions on DuckDB (default) or PySpark.
+
+>>> eng = connect("my-store")                         # doctest: +SKIP
+>>> works = eng.table("works")                        # an ibis.Table
+>>> works.group_by("publication_year").count().to_pyarrow()
+
+Every analysis module takes Ibis tables and returns Ibis tables; it never names a backend. What a
+backend cannot do is declared in :data:`CAPABILITIES`; asking for it raises
+:class:`~junkan.errors.BackendCapabilityError` instead of silently computing something else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import tempfile
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+
+from junkan.errors import BackendCapabilityError, ConfigError
+from junkan.model.schema import TABLES
+from junkan.store import Store, open_store
+
+__all__ = ["BACKENDS", "CAPABILITIES", "Engine", "connect", "spark_session"]
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("duckdb", "pyspark")
+
+#: capability -> (backends that support it, why the others do not)
+CAPABILITIES: Mapping[str, tuple[frozenset[str], str]] = {
+    "exact_aggregates": (frozenset(BACKENDS), ""),
+    "window_functions": (frozenset(BACKENDS), ""),
+    "unnest": (frozenset(BACKENDS), ""),
+    "exact_quantiles": (frozenset(BACKENDS), ""),
+    "memory_limit": (frozenset({"duckdb"}), "Spark sizes memory with spark.driver/executor.memory at session start"),
+    "spill_directory": (frozenset({"duckdb"}), "Spark spills to spark.local.dir, set at session start"),
+    "seeded_sample": (frozenset({"duckdb"}), "Ibis 12 raises UnsupportedOperationError for Table.sample on PySpark"),
+    "ordered_collect": (frozenset({"duckdb"}), "collect(order_by=...) raises on PySpark (ibis issue #11859)"),
+    "pandas_udf": (frozenset({"pyspark"}), "DuckDB has no pandas UDFs in Ibis 12; junkan code is UDF-free"),
+    "approximate_aggregates": (
+        frozenset(),
+        "approx_nunique/approx_quantile give different values per engine; junkan never uses them for results",
+    ),
+}
+
+
+def spark_session(master: str | None = None, *, app_name: str = "junkan", conf: Mapping[str, str] | None = None) -> Any:
+    """Get or create the SparkSession junkan uses (local[2] unless ``master`` or JUNKAN_SPARK_MASTER says otherwise)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # pragma: no cover - depends on installation
+        raise ConfigError("the pyspark backend needs the spark extra: pip install 'junkan[spark]' (and Java 17)") from exc
+    master = master or os.environ.get("JUNKAN_SPARK_MASTER", "local[2]")
+    builder = (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", os.environ.get("JUNKAN_SPARK_SHUFFLE_PARTITIONS", "4"))
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", os.environ.get("JUNKAN_SPARK_DRIVER_MEMORY", "4g"))
+        .config("spark.sql.ansi.enabled", "false")
+        .config("spark.sql.legacy.parquet.nanosAsLong", "false")
+    )
+    for k, v in (conf or {}).items():
+        builder = builder.config(k, v)
+    return builder.getOrCreate()
+
+
+@dataclass
+class Engine:
+    """Ibis tables over one published store version, on one backend."""
+
+    store: Store
+    backend: str
+    con: Any
+    _tables: dict[str, ibis.Table] = field(default_factory=dict)
+
+    def table(self, name: str) -> ibis.Table:
+        """The store table ``name`` as an Ibis table."""
+        if name not in TABLES:
+            raise ConfigError(f"unknown table {name!r}; tables are: {', '.join(TABLES)}")
+        if name not in self._tables:
+            path = self.store.table_path(name)
+            # Spark reads a folder or file URI; DuckDB a path. Both register a named view.
+            # View names are unique per engine: Spark temp views are global to the session.
+            view = f"junkan_{name}_{self.store.version}_{uuid.uuid4().hex[:8]}"
+            self._tables[name] = self.con.read_parquet(str(path), table_name=view)
+        return self._tables[name]
+
+    def __getattr__(self, name: str) -> ibis.Table:
+        if name in TABLES:
+            return self.table(name)
+        raise AttributeError(name)
+
+    def supports(self, capability: str) -> bool:
+        try:
+            backends, _ = CAPABILITIES[capability]
+        except KeyError:
+            raise ConfigError(f"unknown capability {capability!r}; known: {', '.join(CAPABILITIES)}") from None
+        return self.backend in backends
+
+    def require(self, capability: str) -> None:
+        """Raise :class:`BackendCapabilityError` unless the backend supports ``capability``."""
+        if not self.supports(capability):
+            _, why = CAPABILITIES[capability]
+            raise BackendCapabilityError(f"the {self.backend} backend does not support {capability}: {why}")
+
+    def to_pyarrow(self, expr: ibis.Expr) -> pa.Table:
+        """Execute ``expr`` on this engine and return an Arrow table."""
+        return self.con.to_pyarrow(expr)
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        return {**self.store.provenance, "backend": self.backend}
+
+    def close(self) -> None:
+        if self.backend == "duckdb":
+            self.con.disconnect()
+
+
+def connect(
+    store: str | os.PathLike[str] | Store,
+    *,
+    backend: str = "duckdb",
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    temp_directory: str | os.PathLike[str] | None = None,
+    spark_master: str | None = None,
+    spark: Any = None,
+) -> Engine:
+    """Open ``store`` (a path or :class:`~junkan.store.Store`) on ``backend``.
+
+    DuckDB options: ``threads`` (default: all cores), ``memory_limit`` such as ``"2GB"`` (DuckDB spills to
+    ``temp_directory`` beyond it). PySpark options: ``spark_master`` (default ``local[2]``; a cluster URL for
+    real use) or an existing ``spark`` session.
+    """
+    st = store if isinstance(store, Store) else open_store(store)
+    if backend == "duckdb":
+        con = ibis.duckdb.connect()
+        raw = con.con
+        if threads:
+            raw.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            raw.execute("SET memory_limit = ?", [str(memory_limit)])
+        tmp = Path(temp_directory) if temp_directory else Path(tempfile.gettempdir()) / "junkan-duckdb"
+        raw.execute("SET temp_directory = ?", [str(tmp)])
+        raw.execute("SET preserve_insertion_order = false")
+    elif backend == "pyspark":
+        if memory_limit or temp_directory:
+            raise BackendCapabilityError(
+                "memory_limit/temp_directory are DuckDB settings; for Spark set spark.driver.memory and "
+                "spark.local.dir on the session"
+            )
+        session = spark or spark_session(spark_master)
+        importlib.import_module("ibis.backends.pyspark")  # registers the dialect (STACK.md)
+        con = ibis.pyspark.connect(session)
+    else:
+        raise ConfigError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    log.debug("connected %s on %s", st.root, backend)
+    return Engine(store=st, backend=backend, con=con)

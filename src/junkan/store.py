@@ -1,0 +1,274 @@
+"""Build and publish store versions atomically; read the manifest.
+
+Layout of a store folder::
+
+    STORE/
+      CURRENT                 name of the published version (replaced atomically with os.replace)
+      versions/v000001/       one Parquet file per table (see junkan.model.schema) + manifest.json
+      versions/v000002/
+      work/                   resumable staging of an ingest in progress (safe to delete)
+
+A new version is written into ``versions/.<name>.tmp`` and renamed to ``versions/<name>`` only when
+complete; ``CURRENT`` is then replaced in one ``os.replace``. Killing a writer at any moment therefore
+leaves the previous version published and readable; the next run removes the unfinished folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from junkan import __version__
+from junkan.errors import StoreError, StoreNotFoundError
+from junkan.model.schema import SCHEMA_VERSION, TABLES, arrow_schema
+
+__all__ = [
+    "Store",
+    "VersionWriter",
+    "file_sha256",
+    "open_store",
+    "write_store",
+]
+
+log = logging.getLogger(__name__)
+
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+
+
+def file_sha256(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file's bytes, as hex."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class Store:
+    """A published store version, opened read-only."""
+
+    root: Path
+    version: str
+    manifest: dict[str, Any]
+
+    @property
+    def version_dir(self) -> Path:
+        return self.root / "versions" / self.version
+
+    def table_path(self, name: str) -> Path:
+        if name not in TABLES:
+            raise StoreError(f"unknown table {name!r}; tables are: {', '.join(TABLES)}")
+        return self.version_dir / f"{name}.parquet"
+
+    @property
+    def tables(self) -> list[str]:
+        return [n for n in TABLES if self.table_path(n).exists()]
+
+    def row_count(self, name: str) -> int:
+        return int(self.manifest.get("tables", {}).get(name, {}).get("rows", 0))
+
+    def verify(self) -> None:
+        """Check every table file against the checksum recorded in the manifest."""
+        for name, meta in self.manifest.get("tables", {}).items():
+            path = self.table_path(name)
+            if not path.exists():
+                raise StoreError(f"store {self.root} version {self.version}: table file {path.name} is missing")
+            if file_sha256(path) != meta.get("sha256"):
+                raise StoreError(
+                    f"store {self.root} version {self.version}: {path.name} does not match its checksum "
+                    "in manifest.json (the store is corrupted; rebuild it or publish an earlier version)"
+                )
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """What every table and chart derived from this store carries."""
+        return {
+            "store": str(self.root),
+            "store_version": self.version,
+            "content_hash": self.manifest.get("content_hash"),
+            "created": self.manifest.get("created"),
+            "junkan_version": self.manifest.get("junkan_version"),
+            "simulated": bool(self.manifest.get("simulated", False)),
+            "data_sources": sorted({i.get("source", "?") for i in self.manifest.get("inputs", [])}),
+        }
+
+
+def open_store(path: str | os.PathLike[str]) -> Store:
+    """Open the published version of the store at ``path``."""
+    root = Path(path)
+    if not root.exists():
+        raise StoreNotFoundError(f"no store at {root} (create one with `junkan ingest openalex ... --store {root}`)")
+    current = root / CURRENT
+    if not current.exists():
+        raise StoreNotFoundError(f"{root} has no published store version (missing {CURRENT})")
+    version = current.read_text(encoding="utf-8").strip()
+    vdir = root / "versions" / version
+    try:
+        manifest = json.loads((vdir / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise StoreError(f"store {root}: published version {version!r} has no {MANIFEST}") from exc
+    except json.JSONDecodeError as exc:
+        raise StoreError(f"store {root}: {vdir / MANIFEST} is not valid JSON ({exc})") from exc
+    major = str(manifest.get("schema_version", "0")).split(".")[0]
+    if major != SCHEMA_VERSION.split(".")[0]:
+        raise StoreError(
+            f"store {root} has schema version {manifest.get('schema_version')}; "
+            f"this junkan reads {SCHEMA_VERSION}. Rebuild the store with this version."
+        )
+    return Store(root=root, version=version, manifest=manifest)
+
+
+def _next_version(root: Path) -> str:
+    vroot = root / "versions"
+    numbers = [
+        int(p.name[1:])
+        for p in vroot.glob("v*")
+        if p.is_dir() and p.name[1:].isdigit()
+    ] if vroot.exists() else []
+    return f"v{(max(numbers) + 1) if numbers else 1:06d}"
+
+
+class VersionWriter:
+    """Writes one new store version; :meth:`publish` makes it current atomically.
+
+    Usage::
+
+        with VersionWriter(root) as w:
+            w.write_table("works", arrow_table)   # or write Parquet yourself into w.path(name)
+            w.publish(manifest_extra)
+    """
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        (self.root / "versions").mkdir(parents=True, exist_ok=True)
+        cleanup_unfinished(self.root)
+        self.version = _next_version(self.root)
+        self.tmp_dir = self.root / "versions" / f".{self.version}.tmp"
+        self.tmp_dir.mkdir()
+        self.published = False
+
+    def path(self, table: str) -> Path:
+        return self.tmp_dir / f"{table}.parquet"
+
+    def write_table(self, name: str, data: pa.Table) -> None:
+        schema = arrow_schema(name)
+        pq.write_table(data.select(schema.names).cast(schema), self.path(name), compression="zstd")
+
+    def publish(self, manifest: dict[str, Any]) -> Store:
+        """Finish the version: checksums, row counts, manifest, rename, then CURRENT."""
+        tables: dict[str, Any] = {}
+        for name in TABLES:
+            p = self.path(name)
+            if not p.exists():  # every version has every table, possibly empty
+                pq.write_table(arrow_schema(name).empty_table(), p, compression="zstd")
+            tables[name] = {"rows": pq.ParquetFile(p).metadata.num_rows, "sha256": file_sha256(p)}
+        content = hashlib.sha256()
+        for name in sorted(tables):
+            content.update(f"{name}:{tables[name]['sha256']}\n".encode())
+        full = {
+            "schema_version": SCHEMA_VERSION,
+            "junkan_version": __version__,
+            "version": self.version,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            **manifest,
+            "tables": tables,
+            "content_hash": content.hexdigest(),
+        }
+        mpath = self.tmp_dir / MANIFEST
+        with open(mpath, "w", encoding="utf-8") as f:
+            json.dump(full, f, indent=2, ensure_ascii=False, sort_keys=False)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        for p in self.tmp_dir.iterdir():
+            with open(p, "rb") as f:
+                os.fsync(f.fileno())
+        final = self.root / "versions" / self.version
+        os.rename(self.tmp_dir, final)
+        _fsync_dir(self.root / "versions")
+        tmp_current = self.root / f".{CURRENT}.tmp"
+        with open(tmp_current, "w", encoding="utf-8") as f:
+            f.write(self.version + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp_current, self.root / CURRENT)
+        _fsync_dir(self.root)
+        self.published = True
+        log.info("published store version %s at %s", self.version, self.root)
+        return open_store(self.root)
+
+    def abort(self) -> None:
+        if not self.published and self.tmp_dir.exists():
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+    def __enter__(self) -> VersionWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.abort()
+
+
+def cleanup_unfinished(root: Path) -> None:
+    """Remove version folders left by a killed writer (never the published one)."""
+    for p in (root / "versions").glob(".v*.tmp"):
+        log.info("removing unfinished store version %s", p)
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def prune_versions(root: str | os.PathLike[str], *, keep: int = 2) -> list[str]:
+    """Delete all but the newest ``keep`` versions (never the published one). Returns removed names."""
+    root = Path(root)
+    current = (root / CURRENT).read_text(encoding="utf-8").strip() if (root / CURRENT).exists() else None
+    versions = sorted(p.name for p in (root / "versions").glob("v*") if p.is_dir())
+    removed = []
+    for name in versions[:-keep] if keep > 0 else versions:
+        if name != current:
+            shutil.rmtree(root / "versions" / name)
+            removed.append(name)
+    return removed
+
+
+def write_store(
+    root: str | os.PathLike[str],
+    tables: dict[str, pa.Table | list[dict[str, Any]]],
+    *,
+    manifest: dict[str, Any] | None = None,
+) -> Store:
+    """Publish a store version from in-memory tables (rows as dicts or Arrow tables).
+
+    Missing tables are written empty. Used by tests with hand-computed fixtures and by readers of
+    small inputs; large inputs go through :mod:`junkan.sources.openalex`.
+    """
+    with VersionWriter(root) as w:
+        for name, data in tables.items():
+            if name not in TABLES:
+                raise StoreError(f"unknown table {name!r}")
+            schema = arrow_schema(name)
+            if not isinstance(data, pa.Table):
+                data = pa.Table.from_pylist(list(data), schema=schema)
+            w.write_table(name, data)
+        base = {"inputs": [], "counts": {"read": 0, "kept": 0, "rejected": 0}}
+        return w.publish({**base, **(manifest or {})})
