@@ -105,12 +105,19 @@ def run_guarded(fn: Callable[[], Any]) -> Any:
         raise typer.Exit(130) from None
 
 
+def build_command() -> Any:
+    """The whole ``junkan`` command tree as a Click command (Typer commands plus generated indicator commands)."""
+    from junkan.cli import commands  # noqa: F401  (registers the commands)
+    from junkan.cli.indicators import register_indicators
+
+    register_indicators(app)
+    return typer.main.get_command(app)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``junkan`` console script."""
-    from junkan.cli import commands  # noqa: F401  (registers the commands)
-
     try:
-        app(args=argv, standalone_mode=True)
+        build_command()(args=argv, standalone_mode=True, prog_name="junkan")
     except JunkanError as exc:  # raised under --debug
         if _state["debug"]:
             raise

@@ -492,16 +492,16 @@ _WORK_TABLE_SQL: dict[str, str] = {
                a.is_corresponding, a.raw_author_name, a.raw_affiliation_strings
         FROM nw_auth""",
     "authorship_institutions": f"""
-        SELECT DISTINCT work_id, author_position, institution_id FROM (
-            SELECT work_id, CAST(pos AS INTEGER) AS author_position,
-                   {_short('unnest(a.institutions).id')} AS institution_id
-            FROM nw_auth) WHERE institution_id IS NOT NULL""",
+        SELECT work_id, CAST(pos AS INTEGER) AS author_position,
+               unnest(list_sort(list_distinct(list_transform(a.institutions, i -> {_short('i.id')})))) AS institution_id
+        FROM nw_auth""",
     "authorship_countries": """
-        SELECT DISTINCT work_id, author_position, country_code FROM (
-            SELECT work_id, CAST(pos AS INTEGER) AS author_position, unnest(a.countries) AS country_code
-            FROM nw_auth) WHERE country_code IS NOT NULL""",
+        SELECT work_id, CAST(pos AS INTEGER) AS author_position,
+               unnest(list_sort(list_distinct(a.countries))) AS country_code
+        FROM nw_auth""",
     "references": f"""
-        SELECT work_id, unnest(list_distinct(list_transform(referenced_works, x -> {_short('x')}))) AS cited_work_id
+        SELECT work_id,
+               unnest(list_sort(list_distinct(list_transform(referenced_works, x -> {_short('x')})))) AS cited_work_id
         FROM nw""",
     "work_topics": f"""
         SELECT work_id, topic_id, max(score) AS score, bool_or(is_primary) AS is_primary FROM (
@@ -577,10 +577,18 @@ def _cols(table: str) -> str:
     return ", ".join(f'"{c}"' for c in TABLES[table].column_names)
 
 
-def _copy(con: duckdb.DuckDBPyConnection, sql: str, table: str, out: Path) -> None:
+#: Tables whose query is a plain scan/projection of the staged records: in a first ingest (no previous
+#: version, no duplicates) their rows come out in input order (files sorted, lines in order), which DuckDB
+#: keeps whatever the thread count. Tables made by UNNEST are not order-stable across thread counts
+#: (measured: 200k works, threads 1 vs 2), so they and everything else are sorted by key.
+_SCAN_ORDERED = frozenset({"works", "authors"})
+
+
+def _copy(con: duckdb.DuckDBPyConnection, sql: str, table: str, out: Path, *, sort: bool = True) -> None:
     t0 = time.perf_counter()
+    order = f" ORDER BY {_key_order(table)}" if sort else ""
     con.execute(
-        f"COPY (SELECT {_cols(table)} FROM ({sql}) ORDER BY {_key_order(table)}) TO '{out}' "
+        f"COPY (SELECT {_cols(table)} FROM ({sql}){order}) TO '{out}' "
         "(FORMAT parquet, COMPRESSION zstd)"
     )
     log.debug("wrote %s in %.2f s", table, time.perf_counter() - t0)
@@ -592,10 +600,11 @@ def _merge_entity(
     staged: list[_Staged],
     input_ids: dict[str, int],
     prev: Store | None,
-) -> tuple[int, list[tuple[str, int, str]]]:
+) -> tuple[int, list[tuple[str, int, str]], bool]:
     """Pick the winning version of every record; create views ``nw``/``na`` of this run's winners.
 
-    Returns (number of previous-version records replaced, [(id, input_id, reason)] for this run's losers).
+    Returns (number of previous-version records replaced, [(id, input_id, reason)] for this run's losers,
+    whether every staged record won and there is no previous version).
     """
     key = "work_id" if entity == "works" else "author_id"
     table = "works" if entity == "works" else "authors"
@@ -619,11 +628,16 @@ def _merge_entity(
             con.executemany("INSERT INTO inp VALUES (NULL, ?, CAST(? AS DATE))", prev_dates)
     if files:
         file_list = "[" + ", ".join(f"'{f}'" for f in files) + "]"
+        # A projection (not a join) keeps the scan order: files in input order, rows in line order.
+        ids = " ".join(f"WHEN '{f}' THEN {i}" for f, i, _ in rows)
+        dates = " ".join(f"WHEN '{f}' THEN DATE '{d}'" for f, _, d in rows if d)
+        pdate = f"CASE r.filename {dates} ELSE NULL::DATE END" if dates else "NULL::DATE"
         con.execute(
             f"""CREATE OR REPLACE TEMP VIEW staged AS
-                SELECT r.*, {_short('r.id')} AS {key}, inp.input_id, inp.pdate, r.file_row_number AS ord
-                FROM read_parquet({file_list}, filename=true, file_row_number=true) r
-                JOIN inp ON r.filename = inp.filename"""
+                SELECT r.* EXCLUDE (filename, file_row_number), {_short('r.id')} AS {key},
+                       CAST(CASE r.filename {ids} END AS INTEGER) AS input_id, {pdate} AS pdate,
+                       r.file_row_number AS ord
+                FROM read_parquet({file_list}, filename=true, file_row_number=true) r"""
         )
     else:
         cols = duckdb_columns(_SPECS[entity])
@@ -663,10 +677,14 @@ def _merge_entity(
         f"""CREATE OR REPLACE TEMP TABLE win AS SELECT {key}, input_id, ord FROM cand WHERE rk = 1 AND NOT from_prev"""
     )
     view = "nw" if entity == "works" else "na"
-    con.execute(
-        f"""CREATE OR REPLACE TEMP VIEW {view} AS
-            SELECT s.* FROM staged s SEMI JOIN win ON s.{key} = win.{key} AND s.input_id = win.input_id AND s.ord = win.ord"""
-    )
+    simple = prev is None and not losers
+    if simple:  # a first ingest without duplicates: every staged record wins
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM staged")
+    else:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP VIEW {view} AS
+                SELECT s.* FROM staged s SEMI JOIN win ON s.{key} = win.{key} AND s.input_id = win.input_id AND s.ord = win.ord"""
+        )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE keep_prev AS
             SELECT {key} FROM cand WHERE rk = 1 AND from_prev"""
@@ -677,7 +695,7 @@ def _merge_entity(
                SELECT work_id, input_id, ord, unnest(range(len(authorships))) AS pos, unnest(authorships) AS a
                FROM nw"""
         )
-    return int(replaced), [(r[0], int(r[1]), r[2]) for r in losers]
+    return int(replaced), [(r[0], int(r[1]), r[2]) for r in losers], simple
 
 
 def _find_raw(path: str, fmt: str, ids: set[str]) -> dict[str, list[tuple[int, str]]]:
@@ -787,7 +805,7 @@ def ingest(
                 ent_staged = [s for s in staged if s.inp.entity == ent]
                 if not ent_staged and prev is None:
                     continue
-                r, lo = _merge_entity(con, ent, staged, input_ids, prev)  # type: ignore[arg-type]
+                r, lo, simple = _merge_entity(con, ent, staged, input_ids, prev)  # type: ignore[arg-type]
                 replaced += r
                 losers += lo
                 key = "work_id" if ent == "works" else "author_id"
@@ -798,7 +816,7 @@ def ingest(
                             f"SELECT {_cols(table)} FROM ({sql}) UNION ALL SELECT {_cols(table)} FROM "
                             f"read_parquet('{prev.table_path(table)}') SEMI JOIN keep_prev USING ({key})"
                         )
-                    _copy(con, union, table, writer.path(table))
+                    _copy(con, union, table, writer.path(table), sort=not (simple and table in _SCAN_ORDERED))
                     done_tables += 1
                     tick("merge", done_tables, len(TABLES))
                 if ent == "works":

@@ -1,0 +1,5 @@
+"""``python -m junkan`` runs the CLI."""
+
+from junkan.cli import main
+
+main()

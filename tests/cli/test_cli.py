@@ -1,0 +1,84 @@
+"""The junkan command: --help everywhere, one-line errors with exit code 1, the demo, indicator outputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from junkan.cli import app, build_command
+
+runner = CliRunner()
+build_command()  # registers the generated indicator commands on `app`
+
+
+def _all_commands(cmd, path=()):
+    yield path
+    for name, sub in getattr(cmd, "commands", {}).items():
+        yield from _all_commands(sub, (*path, name))
+
+
+def test_help_on_every_command() -> None:
+    root = build_command()
+    paths = list(_all_commands(root))
+    assert ("ingest", "openalex") in paths and ("indicators", "papers") in paths and ("demo",) in paths
+    for path in paths:
+        res = runner.invoke(app, [*path, "--help"])
+        assert res.exit_code == 0, (path, res.output)
+        assert "Usage" in res.output
+
+
+def _junkan(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "junkan", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_error_is_one_line_exit_1_and_debug_shows_traceback(tmp_path: Path) -> None:
+    res = _junkan("ingest", "openalex", str(tmp_path / "missing.jsonl"), "--store", str(tmp_path / "st"), cwd=tmp_path)
+    assert res.returncode == 1
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "missing.jsonl" in lines[0] and "no such file" in lines[0]
+    assert "Traceback" not in res.stderr
+    res = _junkan("--debug", "ingest", "openalex", str(tmp_path / "missing.jsonl"), "--store", str(tmp_path / "st"), cwd=tmp_path)
+    assert res.returncode == 1 and "Traceback" in res.stderr
+
+
+def test_demo_and_indicator_outputs(tmp_path: Path) -> None:
+    res = _junkan("-q", "demo", "--out", "d", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "WLD" in res.stdout and "international_share" in res.stdout
+    assert (tmp_path / "d" / "countries.xlsx").exists()
+    prov = json.loads((tmp_path / "d" / "countries.csv.provenance.json").read_text())
+    assert prov["indicator"] == "international_coauthorship" and prov["store_version"] == "v000001"
+    res = _junkan("indicators", "papers", "-s", "d/store", "--profile", "all", "--counting", "fractional",
+                  "--format", "parquet", "-o", "p.parquet", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    t = pq.read_table(tmp_path / "p.parquet")
+    meta = json.loads(t.schema.metadata[b"junkan.provenance"])
+    assert meta["counting"] == "institution" and t.num_rows > 0
+    res = _junkan("indicators", "papers", "-s", "d/store", "--counting", "bogus", cwd=tmp_path)
+    assert res.returncode == 1 and "bogus" in res.stderr
+    res = _junkan("store", "info", "d/store", cwd=tmp_path)
+    assert res.returncode == 0 and "read 394 = kept 394 + rejected 0" in res.stdout.replace("\n", " ")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
+def test_indicator_formats(tmp_path: Path, fmt: str) -> None:
+    from junkan.sources.openalex import ingest
+
+    from ..sources.oa_records import work, write_jsonl
+
+    ingest([write_jsonl(tmp_path / "w.jsonl", [work(1), work(2, countries=("JP",))])], tmp_path / "st")
+    res = runner.invoke(app, ["indicators", "international_coauthorship", "-s", str(tmp_path / "st"), "--profile", "all",
+                              "--format", fmt, "-o", str(tmp_path / f"out.{fmt}")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / f"out.{fmt}").exists()
+    if fmt == "json":
+        doc = json.loads((tmp_path / "out.json").read_text())
+        jp = [r for r in doc["data"] if r["country"] == "JP"][0]
+        assert (jp["p"], jp["p_international"], jp["share"]) == (2, 1, 0.5)
+        assert doc["provenance"]["store_version"] == "v000001"
