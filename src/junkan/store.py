@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -53,6 +54,27 @@ def file_sha256(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def table_content_hash(path: str | os.PathLike[str]) -> str:
+    """A hash of a Parquet table's rows that ignores row order and file layout.
+
+    The content of a table is the multiset of its rows: two files with the same rows in another order or in
+    other row groups (DuckDB's parallel writers choose them) hash the same. Computed in DuckDB as the sum,
+    modulo 2^64, of its per-row hash of all columns; ``sha256`` of the files still guards their integrity.
+    """
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        names = [f.name for f in pq.read_schema(path)]
+        args = ", ".join(f'"{n}"' for n in names) if names else "1"
+        n, h = con.execute(
+            f"SELECT count(*), coalesce(sum(hash({args})::HUGEINT) % 18446744073709551616, 0) FROM read_parquet(?)",
+            [str(path)],
+        ).fetchone()
+    finally:
+        con.close()
+    return f"{int(n)}:{int(h):016x}"
 
 
 def _fsync_dir(path: Path) -> None:
@@ -187,7 +209,8 @@ class VersionWriter:
             tables[name] = {"rows": pq.ParquetFile(p).metadata.num_rows, "sha256": file_sha256(p)}
         content = hashlib.sha256()
         for name in sorted(tables):
-            content.update(f"{name}:{tables[name]['sha256']}\n".encode())
+            tables[name]["content"] = table_content_hash(self.path(name))
+            content.update(f"{name}:{tables[name]['rows']}:{tables[name]['content']}\n".encode())
         full = {
             "schema_version": SCHEMA_VERSION,
             "junkan_version": __version__,
@@ -196,6 +219,7 @@ class VersionWriter:
             **manifest,
             "tables": tables,
             "content_hash": content.hexdigest(),
+            "content_hash_method": f"sha256 over tables' (rows, sum of DuckDB row hashes); duckdb {duckdb.__version__}",
         }
         mpath = self.tmp_dir / MANIFEST
         with open(mpath, "w", encoding="utf-8") as f:

@@ -48,7 +48,7 @@ def test_error_is_one_line_exit_1_and_debug_shows_traceback(tmp_path: Path) -> N
 
 
 def test_demo_and_indicator_outputs(tmp_path: Path) -> None:
-    res = _junkan("-q", "demo", "--out", "d", cwd=tmp_path)
+    res = _junkan("-q", "demo", "--data", "real", "--out", "d", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert "WLD" in res.stdout and "international_share" in res.stdout
     assert (tmp_path / "d" / "countries.xlsx").exists()
@@ -82,3 +82,11 @@ def test_indicator_formats(tmp_path: Path, fmt: str) -> None:
         jp = [r for r in doc["data"] if r["country"] == "JP"][0]
         assert (jp["p"], jp["p_international"], jp["share"]) == (2, 1, 0.5)
         assert doc["provenance"]["store_version"] == "v000001"
+
+
+def test_demo_simulated_small_world(tmp_path: Path) -> None:
+    res = _junkan("-q", "demo", "--works", "3000", "--out", "d", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "SIMULATED" in res.stdout and "WLD" in res.stdout
+    prov = json.loads((tmp_path / "d" / "countries.csv.provenance.json").read_text())
+    assert prov["simulated"] is True and prov["filters"]["years"] is not None

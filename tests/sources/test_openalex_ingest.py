@@ -230,3 +230,14 @@ def test_gzip_bytes_of_input_do_not_matter_only_content(tmp_path: Path) -> None:
     t2 = pq.read_table(ingest([gz], tmp_path / "s2").store.table_path("works")).drop(["input_id"])
     assert t1.equals(t2)
     assert open_store(tmp_path / "s1").manifest["inputs"][0]["format"] == "jsonl"
+
+
+def test_duckdb_error_with_undecodable_message_falls_back(tmp_path: Path) -> None:
+    """Found by hypothesis: DuckDB's error message quoted bytes Python could not decode."""
+    rec = work(1)
+    rec["publication_year"] = [{"\udb45\udf5c\udbd7\udf54": None, "000\u001f": None}, [None, "\ud800\udc00\ud800\udc00"]]
+    f = tmp_path / "s.jsonl"
+    f.write_text(json.dumps(rec) + "\n" + json.dumps(work(2)) + "\n", encoding="utf-8")
+    rep = ingest([f], tmp_path / "st")
+    assert (rep.read, rep.kept, rep.rejected) == (2, 1, 1)
+    assert quarantine(rep.store)[0]["field"] == "publication_year"

@@ -153,13 +153,57 @@ def store_prune(
     run_guarded(go)
 
 
+@app.command("simulate")
+def simulate_cmd(
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for the world (must be new or empty)."),
+    works: int = typer.Option(150_000, "--works", "-n", help="Number of works."),
+    seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives byte-identical files."),
+    start_year: int = typer.Option(2000, "--start-year", help="First publication year."),
+    end_year: int = typer.Option(2023, "--end-year", help="Last publication year."),
+    workers: int = typer.Option(0, "--workers", help="Processes (0 = all cores); the output does not depend on it."),
+    report: bool = typer.Option(False, "--report", help="Also ingest the world into OUT/store and print the calibration report."),
+) -> None:
+    """Generate a SIMULATED OpenAlex world (snapshot layout) with planted truth; see docs/simulation.md."""
+    from junkan.simulate import simulate
+
+    def go() -> None:
+        with progress_bar("simulate") as update:
+            res = simulate(out, works=works, seed=seed, start_year=start_year, end_year=end_year, workers=workers,
+                           progress=lambda d, t: update("works", d, t))
+        console.print(
+            f"[yellow]SIMULATED[/] world in {res.out_dir}: {res.works:,} works, {res.authors:,} author records, "
+            f"{res.references:,} references; ground truth in {res.truth_dir}"
+        )
+        if report:
+            _calibrate(res.out_dir)
+
+    run_guarded(go)
+
+
+def _calibrate(world: Path) -> Any:
+    from junkan.engine import connect
+    from junkan.reports.calibration import calibration_report
+    from junkan.sources.openalex import ingest
+
+    store = Path(world) / "store"
+    with progress_bar("ingest") as update:
+        rep = ingest([Path(world) / "data"], store, progress=update)
+    _report_ingest(rep)
+    table = calibration_report(connect(store), world)
+    print_table(table.drop(["source"]), title="Calibration: targets vs junkan's own indicators / 較正",
+                caption="sources: junkan simulate's truth/targets.parquet (see docs/simulation.md)", max_rows=200)
+    return table
+
+
 @app.command("demo")
 def demo(
-    out: Path = typer.Option(Path("junkan-demo"), "--out", help="Folder for the demo store and outputs."),
-    data: str = typer.Option("real", "--data", help="real: the embedded real OpenAlex records (CC0)."),
+    out: Path = typer.Option(Path("junkan-demo"), "--out", help="Folder for the demo world, store and outputs."),
+    data: str = typer.Option("simulated", "--data", help="simulated: the embedded default world (generated once, ~150k works); real: the embedded real OpenAlex records (CC0)."),
+    year: int = typer.Option(2022, "--year", help="Publication year of the country table (simulated data)."),
+    works: int = typer.Option(None, "--works", help="Size of the simulated world (default: the embedded default world)."),
     top: int = typer.Option(25, "--top", help="Countries to show."),
 ) -> None:
-    """The main job on embedded data: ingest, then a country table (papers, international co-authorship share)."""
+    """The main job on embedded data: build the store, then a country table (papers, international co-authorship share)."""
     from importlib import resources
 
     from junkan.engine import connect
@@ -169,28 +213,46 @@ def demo(
     from junkan.sources.openalex import ingest
 
     def go() -> None:
-        if data != "real":
-            raise ConfigError("--data must be 'real'")
-        sample = Path(str(resources.files("junkan") / "data" / "openalex-sample"))
+        if data == "real":
+            source = [Path(str(resources.files("junkan") / "data" / "openalex-sample"))]
+            console.print(f"[bold]junkan demo[/]: the embedded real OpenAlex records (CC0) → {out / 'store'}")
+            years, label = None, "real OpenAlex records (CC0), a small sample: not representative"
+        elif data == "simulated":
+            from junkan.simulate import DEFAULT_WORLD, simulate
+
+            world = out / "world"
+            n = works or DEFAULT_WORLD.works
+            if not (world / "simulation.json").exists():
+                console.print(f"[bold]junkan demo[/]: generating the embedded SIMULATED world ({n:,} works, seed {DEFAULT_WORLD.seed}) in {world}")
+                with progress_bar("simulate") as update:
+                    simulate(world, works=n, seed=DEFAULT_WORLD.seed, progress=lambda d, t: update("works", d, t))
+            elif works and json.loads((world / "simulation.json").read_text(encoding="utf-8")).get("works") not in (None, works):
+                raise ConfigError(f"{world} holds a world of another size; choose another --out or remove it")
+            source = [world / "data"]
+            years, label = f"{year}-{year}", f"SIMULATED world (junkan simulate, seed {DEFAULT_WORLD.seed}): not real data"
+        else:
+            raise ConfigError("--data must be simulated or real")
         store = out / "store"
-        console.print(f"[bold]junkan demo[/]: ingesting the embedded real OpenAlex records (CC0, {sample.name}) into {store}")
         with progress_bar("ingest") as update:
-            rep = ingest([sample], store, progress=update)
+            rep = ingest(source, store, progress=update)
         _report_ingest(rep)
         eng = connect(store)
-        res = run(eng, "international_coauthorship", profile="all")
+        opts: dict[str, Any] = {"profile": "all"}
+        if years:
+            opts["years"] = years
+        res = run(eng, "international_coauthorship", **opts)
         table = _country_totals(res.table).slice(0, top)
-        prov = {**res.provenance, "aggregation": "sum of p and p_international over all publication years"}
+        prov = {**res.provenance, "aggregation": "sum of p and p_international over the publication years shown"}
         print_table(
             table,
-            title="Papers and international co-authorship share by country / 国別論文数と国際共著率",
-            caption=f"whole counting · all document types · store {prov['store_version']} · "
-            f"{prov['store'].rstrip('/')} · real OpenAlex records (CC0), a small sample: not representative",
+            title="Papers and international co-authorship share by country / 国別論文数と国際共著率"
+            + (f" ({year})" if years else ""),
+            caption=f"whole counting · all document types · store {prov['store_version']} · {label}",
         )
         for fmt in ("csv", "xlsx"):
             path = write_table(table, out / f"countries.{fmt}", fmt, prov)
             console.print(f"wrote {path}")
-        console.print(f"next: [bold]junkan indicators --help[/], [bold]junkan store info {store}[/]")
+        console.print(f"next: [bold]junkan indicators --help[/] (store {store}), [bold]junkan store info {store}[/]")
 
     run_guarded(go)
 

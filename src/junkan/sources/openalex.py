@@ -300,7 +300,7 @@ def _stage(
     threads: int,
     memory_limit: str | None,
 ) -> _Staged:
-    """Validate and stage one input into ``stage_dir`` (records.parquet, quarantine.parquet, stats.json)."""
+    """Validate and stage one input into ``stage_dir``: its canonical tables, quarantine.parquet, stats.json."""
     stats_path = stage_dir / "stats.json"
     if stats_path.exists():  # staged by an earlier, interrupted run
         s = json.loads(stats_path.read_text(encoding="utf-8"))
@@ -319,18 +319,13 @@ def _stage(
         fast_ok = False
         if inp.format == "jsonl" and inp.size > 0:
             try:
-                con.execute(
-                    f"COPY (SELECT * FROM {_read_json_sql(inp.entity)}) TO '{tmp / 'records.parquet'}' "
-                    "(FORMAT parquet, COMPRESSION zstd)",
-                    [inp.path],
-                )
+                con.execute(f"CREATE OR REPLACE TEMP TABLE w AS SELECT * FROM {_read_json_sql(inp.entity)}", [inp.path])
                 read, bad = con.execute(
-                    "SELECT count(*), count(*) FILTER (WHERE id IS NULL OR NOT regexp_full_match(id, ?)) "
-                    "FROM read_parquet(?)",
-                    [_ID_PATTERN[inp.entity], str(tmp / "records.parquet")],
+                    "SELECT count(*), count(*) FILTER (WHERE id IS NULL OR NOT regexp_full_match(id, ?)) FROM w",
+                    [_ID_PATTERN[inp.entity]],
                 ).fetchone()
                 fast_ok = bad == 0
-            except duckdb.Error as exc:
+            except (duckdb.Error, UnicodeDecodeError) as exc:  # DuckDB's message may quote undecodable bytes
                 log.info("%s: DuckDB could not read it as is (%s); checking record by record", inp.path, exc)
         if not fast_ok:
             path_taken = "checked"
@@ -341,8 +336,7 @@ def _stage(
                 raise BadInputError("the file holds no records (empty input)", file=inp.path)
             warnings.append(msg)
             log.warning(msg)
-        if not (tmp / "records.parquet").exists():
-            _write_empty_records(con, inp.entity, tmp / "records.parquet")
+        _flatten(con, inp.entity, tmp)
         if not (tmp / "quarantine.parquet").exists():
             pq.write_table(arrow_schema("quarantine").empty_table(), tmp / "quarantine.parquet")
         shutil.rmtree(tmp / "duckdb", ignore_errors=True)
@@ -354,16 +348,49 @@ def _stage(
     return _Staged(inp, stage_dir, int(read), int(rejected), path_taken, warnings)
 
 
-def _write_empty_records(con: duckdb.DuckDBPyConnection, entity: Entity, out: Path) -> None:
+def _create_empty_w(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     cols = duckdb_columns(_SPECS[entity])
     select = ", ".join(f'CAST(NULL AS {t}) AS "{k}"' for k, t in cols.items())
-    con.execute(f"COPY (SELECT {select} LIMIT 0) TO '{out}' (FORMAT parquet)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE w AS SELECT {select} LIMIT 0")
+
+
+def _flatten(con: duckdb.DuckDBPyConnection, entity: Entity, out: Path) -> None:
+    """Write this input's canonical tables (plus ``_ord``, the record's position) from temp table ``w``.
+
+    No global sort is needed anywhere: a store's content hash ignores row order (``table_content_hash``).
+    """
+    if not _has_table(con, "w"):
+        _create_empty_w(con, entity)
+    key = "work_id" if entity == "works" else "author_id"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW nw AS SELECT *, rowid AS _ord, {_short('id')} AS {key} FROM w")
+    if entity == "works":
+        con.execute(
+            """CREATE OR REPLACE TEMP VIEW nw_auth AS
+               SELECT work_id, _ord, unnest(range(len(authorships))) AS pos, unnest(authorships) AS a FROM nw"""
+        )
+        for table, sql in _WORK_TABLE_SQL.items():
+            cols = _cols(table, staged=True)
+            order = f" ORDER BY _ord, {_key_order(table)}" if table in _GROUPED else ""
+            con.execute(f"COPY (SELECT {cols} FROM ({sql}){order}) TO '{out / table}.parquet' (FORMAT parquet, COMPRESSION zstd)")
+        for table, sql in _ENTITY_SQL.items():
+            cols = _cols(table) + ", _ord, pos"
+            con.execute(f"COPY (SELECT {cols} FROM ({sql})) TO '{out / ('obs_' + table)}.parquet' (FORMAT parquet, COMPRESSION zstd)")
+    else:
+        for table, sql in _AUTHOR_TABLE_SQL.items():
+            cols = _cols(table, staged=True)
+            order = f" ORDER BY _ord, {_key_order(table)}" if table in _GROUPED else ""
+            con.execute(f"COPY (SELECT {cols} FROM ({sql}){order}) TO '{out / table}.parquet' (FORMAT parquet, COMPRESSION zstd)")
+    con.execute("DROP TABLE IF EXISTS w")
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0])
 
 
 def _stage_checked(
     inp: InputFile, tmp: Path, con: duckdb.DuckDBPyConnection, *, on_error: OnError
 ) -> tuple[int, int]:
-    """Record-by-record validation: good records to records.parquet, bad ones to quarantine.parquet."""
+    """Record-by-record validation: good records into temp table ``w``, bad ones to quarantine.parquet."""
     spec = _SPECS[inp.entity]
     id_re = re.compile(_ID_PATTERN[inp.entity])
     quarantine: list[dict[str, Any]] = []
@@ -423,15 +450,13 @@ def _stage_checked(
                 clean.write(line.rstrip(b"\r") + b"\n")
     if clean_path.stat().st_size:
         try:
-            con.execute(
-                f"COPY (SELECT * FROM {_read_json_sql(inp.entity)}) TO '{tmp / 'records.parquet'}' "
-                "(FORMAT parquet, COMPRESSION zstd)",
-                [str(clean_path)],
-            )
-        except duckdb.Error as exc:  # the validator let through something DuckDB refuses: a bug
+            con.execute(f"CREATE OR REPLACE TEMP TABLE w AS SELECT * FROM {_read_json_sql(inp.entity)}", [str(clean_path)])
+        except (duckdb.Error, UnicodeDecodeError) as exc:  # the validator let through something DuckDB refuses: a bug
             raise IngestError(
                 f"{inp.path}: records passed validation but DuckDB refused them ({exc}); please report this"
             ) from exc
+    else:
+        _create_empty_w(con, inp.entity)
     clean_path.unlink()
     if quarantine:
         pq.write_table(pa.Table.from_pylist(quarantine, schema=arrow_schema("quarantine")), tmp / "quarantine.parquet")
@@ -461,6 +486,8 @@ _ORCID_RE = r"^https?://orcid\.org/"
 _ROR_RE = r"^https?://ror\.org/"
 
 
+# Per-input flattening (run by _flatten on the input's records in temp table ``w``; views nw, nw_auth).
+# Every query also returns ``_ord`` (the record's position in its input); ``input_id`` is added at merge time.
 _WORK_TABLE_SQL: dict[str, str] = {
     "works": f"""
         SELECT work_id,
@@ -481,7 +508,7 @@ _WORK_TABLE_SQL: dict[str, str] = {
                citation_normalized_percentile.value AS oa_citation_percentile,
                citation_normalized_percentile.is_in_top_10_percent AS oa_is_top_10_percent,
                citation_normalized_percentile.is_in_top_1_percent AS oa_is_top_1_percent,
-               updated_date, 'openalex' AS data_source, input_id
+               updated_date, 'openalex' AS data_source, _ord
         FROM nw""",
     "authorships": f"""
         SELECT work_id, CAST(pos AS INTEGER) AS author_position,
@@ -489,99 +516,102 @@ _WORK_TABLE_SQL: dict[str, str] = {
                {_short('a.author.id')} AS author_id,
                a.author.display_name AS author_name,
                {_strip('a.author.orcid', _ORCID_RE)} AS orcid,
-               a.is_corresponding, a.raw_author_name, a.raw_affiliation_strings
+               a.is_corresponding, a.raw_author_name, a.raw_affiliation_strings, _ord
         FROM nw_auth""",
     "authorship_institutions": f"""
         SELECT work_id, CAST(pos AS INTEGER) AS author_position,
-               unnest(list_sort(list_distinct(list_transform(a.institutions, i -> {_short('i.id')})))) AS institution_id
+               unnest(list_sort(list_distinct(list_transform(a.institutions, i -> {_short('i.id')})))) AS institution_id,
+               _ord
         FROM nw_auth""",
     "authorship_countries": """
         SELECT work_id, CAST(pos AS INTEGER) AS author_position,
-               unnest(list_sort(list_distinct(a.countries))) AS country_code
+               unnest(list_sort(list_distinct(a.countries))) AS country_code, _ord
         FROM nw_auth""",
     "references": f"""
         SELECT work_id,
-               unnest(list_sort(list_distinct(list_transform(referenced_works, x -> {_short('x')})))) AS cited_work_id
+               unnest(list_sort(list_distinct(list_transform(referenced_works, x -> {_short('x')})))) AS cited_work_id,
+               _ord
         FROM nw""",
     "work_topics": f"""
-        SELECT work_id, topic_id, max(score) AS score, bool_or(is_primary) AS is_primary FROM (
-            SELECT work_id, {_short('t.id')} AS topic_id, t.score AS score,
+        SELECT work_id, topic_id, max(score) AS score, bool_or(is_primary) AS is_primary, _ord FROM (
+            SELECT work_id, _ord, {_short('t.id')} AS topic_id, t.score AS score,
                    coalesce(t.id = primary_topic.id, false) AS is_primary
-            FROM (SELECT work_id, primary_topic, unnest(topics) AS t FROM nw)
+            FROM (SELECT work_id, _ord, primary_topic, unnest(topics) AS t FROM nw)
             UNION ALL
-            SELECT work_id, {_short('primary_topic.id')}, primary_topic.score, true FROM nw
+            SELECT work_id, _ord, {_short('primary_topic.id')}, primary_topic.score, true FROM nw
             WHERE primary_topic.id IS NOT NULL)
-        WHERE topic_id IS NOT NULL GROUP BY work_id, topic_id""",
+        WHERE topic_id IS NOT NULL GROUP BY work_id, _ord, topic_id""",
     "work_funders": f"""
-        SELECT work_id, funder_id, max(funder_name) AS funder_name, max(ror) AS ror FROM (
-            SELECT work_id, {_short('f.id')} AS funder_id, f.display_name AS funder_name,
+        SELECT work_id, funder_id, max(funder_name) AS funder_name, max(ror) AS ror, _ord FROM (
+            SELECT work_id, _ord, {_short('f.id')} AS funder_id, f.display_name AS funder_name,
                    {_strip('f.ror', _ROR_RE)} AS ror
-            FROM (SELECT work_id, unnest(funders) AS f FROM nw))
-        WHERE funder_id IS NOT NULL GROUP BY work_id, funder_id""",
+            FROM (SELECT work_id, _ord, unnest(funders) AS f FROM nw))
+        WHERE funder_id IS NOT NULL GROUP BY work_id, _ord, funder_id""",
     "work_awards": f"""
         SELECT work_id, award_key, max(funder_id) AS funder_id, max(funder_name) AS funder_name,
-               max(funder_award_id) AS funder_award_id, max(display_name) AS display_name FROM (
-            SELECT work_id,
+               max(funder_award_id) AS funder_award_id, max(display_name) AS display_name, _ord FROM (
+            SELECT work_id, _ord,
                    coalesce({_short('g.id')}, {_short('g.funder_id')} || ':' || g.funder_award_id) AS award_key,
                    {_short('g.funder_id')} AS funder_id, g.funder_display_name AS funder_name,
                    g.funder_award_id, g.display_name
-            FROM (SELECT work_id, unnest(awards) AS g FROM nw))
-        WHERE award_key IS NOT NULL GROUP BY work_id, award_key""",
+            FROM (SELECT work_id, _ord, unnest(awards) AS g FROM nw))
+        WHERE award_key IS NOT NULL GROUP BY work_id, _ord, award_key""",
 }
 
-# Entities seen inside works: the newest observation wins (input, then line, then position).
+#: Tables built with GROUP BY: sorted within their input (hash aggregation does not keep order).
+_GROUPED = frozenset({"work_topics", "work_funders", "work_awards", "author_affiliations"})
+
+# Entities observed inside works, per input; the merge keeps the newest observation (input, record, position).
 _ENTITY_SQL: dict[str, str] = {
     "institutions": f"""
         SELECT {_short('i.id')} AS institution_id, {_strip('i.ror', _ROR_RE)} AS ror,
                i.display_name, i.country_code, i.type,
-               list_transform(i.lineage, x -> {_short('x')}) AS lineage,
-               input_id, ord, pos
-        FROM (SELECT input_id, ord, pos, unnest(a.institutions) AS i FROM nw_auth)""",
+               list_transform(i.lineage, x -> {_short('x')}) AS lineage, _ord, pos
+        FROM (SELECT _ord, pos, unnest(a.institutions) AS i FROM nw_auth)
+        WHERE i.id IS NOT NULL""",
     "sources": f"""
         SELECT {_short('primary_location.source.id')} AS source_id,
                primary_location.source.display_name AS display_name,
                primary_location.source.issn_l AS issn_l,
                primary_location.source.type AS type,
-               primary_location.source.is_core AS is_core,
-               input_id, ord, 0 AS pos
+               primary_location.source.is_core AS is_core, _ord, 0 AS pos
         FROM nw WHERE primary_location.source.id IS NOT NULL""",
     "topics": f"""
         SELECT {_short('t.id')} AS topic_id, t.display_name,
                {_code('t.subfield.id')} AS subfield_id, t.subfield.display_name AS subfield_name,
                {_code('t.field.id')} AS field_id, t.field.display_name AS field_name,
-               {_code('t.domain.id')} AS domain_id, t.domain.display_name AS domain_name,
-               input_id, ord, pos
-        FROM (SELECT input_id, ord, unnest(range(len(topics))) AS pos, unnest(topics) AS t FROM nw)""",
+               {_code('t.domain.id')} AS domain_id, t.domain.display_name AS domain_name, _ord, pos
+        FROM (SELECT _ord, unnest(range(len(topics))) AS pos, unnest(topics) AS t FROM nw)
+        WHERE t.id IS NOT NULL""",
 }
 
 _AUTHOR_TABLE_SQL: dict[str, str] = {
     "authors": f"""
         SELECT author_id, {_strip('orcid', _ORCID_RE)} AS orcid, display_name,
-               works_count, cited_by_count, updated_date, input_id
-        FROM na""",
+               works_count, cited_by_count, updated_date, _ord
+        FROM nw""",
     "author_affiliations": f"""
-        SELECT author_id, institution_id, max(country_code) AS country_code, year FROM (
-            SELECT author_id, {_short('f.institution.id')} AS institution_id,
+        SELECT author_id, institution_id, max(country_code) AS country_code, year, _ord FROM (
+            SELECT author_id, _ord, {_short('f.institution.id')} AS institution_id,
                    f.institution.country_code AS country_code, unnest(f.years) AS year
-            FROM (SELECT author_id, unnest(affiliations) AS f FROM na))
+            FROM (SELECT author_id, _ord, unnest(affiliations) AS f FROM nw))
         WHERE institution_id IS NOT NULL AND year IS NOT NULL
-        GROUP BY author_id, institution_id, year""",
+        GROUP BY author_id, _ord, institution_id, year""",
 }
+
+_WITH_INPUT_ID = frozenset({"works", "authors"})
 
 
 def _key_order(table: str) -> str:
     return ", ".join(f'"{k}"' for k in TABLES[table].key)
 
 
-def _cols(table: str) -> str:
-    return ", ".join(f'"{c}"' for c in TABLES[table].column_names)
-
-
-#: Tables whose query is a plain scan/projection of the staged records: in a first ingest (no previous
-#: version, no duplicates) their rows come out in input order (files sorted, lines in order), which DuckDB
-#: keeps whatever the thread count. Tables made by UNNEST are not order-stable across thread counts
-#: (measured: 200k works, threads 1 vs 2), so they and everything else are sorted by key.
-_SCAN_ORDERED = frozenset({"works", "authors"})
+def _cols(table: str, *, staged: bool = False) -> str:
+    """Column list of a store table; ``staged``: as written per input (``_ord`` instead of ``input_id``)."""
+    names = TABLES[table].column_names
+    if staged:
+        names = [n for n in names if n != "input_id"] + ["_ord"]
+    return ", ".join(f'"{c}"' for c in names)
 
 
 def _copy(con: duckdb.DuckDBPyConnection, sql: str, table: str, out: Path, *, sort: bool = True) -> None:
@@ -594,6 +624,23 @@ def _copy(con: duckdb.DuckDBPyConnection, sql: str, table: str, out: Path, *, so
     log.debug("wrote %s in %.2f s", table, time.perf_counter() - t0)
 
 
+def _staged_scan(staged: list[_Staged], input_ids: dict[str, int], entity: str, name: str) -> str:
+    """SQL scanning one staged table of every input of ``entity``, in input order, with input_id and pdate.
+
+    A projection (not a join) keeps the scan order: inputs in order, rows in record order.
+    """
+    mine = [s for s in staged if s.inp.entity == entity]
+    files = [str(s.dir / f"{name}.parquet") for s in mine]
+    ids = " ".join(f"WHEN '{f}' THEN {input_ids[s.inp.sha256 + s.inp.entity]}" for f, s in zip(files, mine, strict=True))
+    dates = " ".join(f"WHEN '{f}' THEN DATE '{s.inp.partition_date}'" for f, s in zip(files, mine, strict=True) if s.inp.partition_date)
+    pdate = f"CASE filename {dates} ELSE NULL::DATE END" if dates else "NULL::DATE"
+    file_list = "[" + ", ".join(f"'{f}'" for f in files) + "]"
+    return (
+        f"SELECT * EXCLUDE (filename), CAST(CASE filename {ids} END AS INTEGER) AS input_id, {pdate} AS pdate "
+        f"FROM read_parquet({file_list}, filename=true)"
+    )
+
+
 def _merge_entity(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
@@ -601,101 +648,73 @@ def _merge_entity(
     input_ids: dict[str, int],
     prev: Store | None,
 ) -> tuple[int, list[tuple[str, int, str]], bool]:
-    """Pick the winning version of every record; create views ``nw``/``na`` of this run's winners.
+    """Pick the winning version of every record (temp table ``win``; ``keep_prev`` for the previous version).
 
     Returns (number of previous-version records replaced, [(id, input_id, reason)] for this run's losers,
     whether every staged record won and there is no previous version).
     """
     key = "work_id" if entity == "works" else "author_id"
     table = "works" if entity == "works" else "authors"
-    files = [str(s.dir / "records.parquet") for s in staged if s.inp.entity == entity]
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE inp AS SELECT * FROM (VALUES (NULL::VARCHAR, NULL::INTEGER, NULL::DATE)) "
-        "t(filename, input_id, pdate) WHERE false"
-    )
-    rows = [
-        (str(s.dir / "records.parquet"), input_ids[s.inp.sha256 + s.inp.entity], s.inp.partition_date)
-        for s in staged
-        if s.inp.entity == entity
-    ]
-    if rows:
-        con.executemany("INSERT INTO inp VALUES (?, ?, CAST(? AS DATE))", rows)
-    if prev is not None:
-        prev_dates = [
-            (i["input_id"], i.get("partition_date")) for i in prev.manifest.get("inputs", []) if i.get("entity") == entity
-        ]
-        if prev_dates:
-            con.executemany("INSERT INTO inp VALUES (NULL, ?, CAST(? AS DATE))", prev_dates)
-    if files:
-        file_list = "[" + ", ".join(f"'{f}'" for f in files) + "]"
-        # A projection (not a join) keeps the scan order: files in input order, rows in line order.
-        ids = " ".join(f"WHEN '{f}' THEN {i}" for f, i, _ in rows)
-        dates = " ".join(f"WHEN '{f}' THEN DATE '{d}'" for f, _, d in rows if d)
-        pdate = f"CASE r.filename {dates} ELSE NULL::DATE END" if dates else "NULL::DATE"
-        con.execute(
-            f"""CREATE OR REPLACE TEMP VIEW staged AS
-                SELECT r.* EXCLUDE (filename, file_row_number), {_short('r.id')} AS {key},
-                       CAST(CASE r.filename {ids} END AS INTEGER) AS input_id, {pdate} AS pdate,
-                       r.file_row_number AS ord
-                FROM read_parquet({file_list}, filename=true, file_row_number=true) r"""
-        )
+    mine = [s for s in staged if s.inp.entity == entity]
+    if mine:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW staged_main AS {_staged_scan(staged, input_ids, entity, table)}")
     else:
-        cols = duckdb_columns(_SPECS[entity])
-        select = ", ".join(f'CAST(NULL AS {t}) AS "{k}"' for k, t in cols.items())
         con.execute(
-            f"CREATE OR REPLACE TEMP VIEW staged AS SELECT {select}, NULL::VARCHAR AS {key}, NULL::INTEGER AS input_id, "
-            "NULL::DATE AS pdate, NULL::BIGINT AS ord LIMIT 0"
+            f"CREATE OR REPLACE TEMP VIEW staged_main AS SELECT NULL::VARCHAR AS {key}, NULL::INTEGER AS input_id, "
+            "NULL::DATE AS pdate, NULL::TIMESTAMP AS updated_date, NULL::BIGINT AS _ord LIMIT 0"
         )
     prev_sql = ""
     if prev is not None:
+        dates = [(i["input_id"], i.get("partition_date")) for i in prev.manifest.get("inputs", []) if i.get("entity") == entity]
+        con.execute("CREATE OR REPLACE TEMP TABLE prev_inp (input_id INTEGER, pdate DATE)")
+        if dates:
+            con.executemany("INSERT INTO prev_inp VALUES (?, CAST(? AS DATE))", dates)
         prev_sql = f"""UNION ALL
-            SELECT p.{key}, p.input_id, inp.pdate, p.updated_date, -1 AS ord, true AS from_prev
-            FROM read_parquet('{prev.table_path(table)}') p LEFT JOIN inp ON p.input_id = inp.input_id"""
+            SELECT p.{key}, p.input_id, pi.pdate, p.updated_date, -1 AS _ord, true AS from_prev
+            FROM read_parquet('{prev.table_path(table)}') p LEFT JOIN prev_inp pi ON p.input_id = pi.input_id"""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE cand AS
             SELECT *, row_number() OVER (
                        PARTITION BY {key}
-                       ORDER BY updated_date DESC NULLS LAST, pdate DESC NULLS LAST, input_id DESC, ord DESC) AS rk
-            FROM (SELECT {key}, input_id, pdate, updated_date, ord, false AS from_prev FROM staged {prev_sql})"""
+                       ORDER BY updated_date DESC NULLS LAST, pdate DESC NULLS LAST, input_id DESC, _ord DESC) AS rk
+            FROM (SELECT {key}, input_id, pdate, updated_date, _ord, false AS from_prev FROM staged_main {prev_sql})"""
     )
     replaced = con.execute(
         f"SELECT count(*) FROM cand WHERE from_prev AND rk > 1 AND {key} IN (SELECT {key} FROM cand WHERE rk = 1 AND NOT from_prev)"
     ).fetchone()[0]
     losers = con.execute(
         f"""SELECT l.{key}, l.input_id,
-                   CASE WHEN w.from_prev AND l.updated_date IS NOT DISTINCT FROM w.updated_date
+                   CASE WHEN l.updated_date IS NOT DISTINCT FROM w.updated_date
                              AND l.pdate IS NOT DISTINCT FROM w.pdate THEN 'duplicate_id'
                         WHEN w.from_prev THEN 'stale'
-                        WHEN l.updated_date IS NOT DISTINCT FROM w.updated_date
-                             AND l.pdate IS NOT DISTINCT FROM w.pdate THEN 'duplicate_id'
                         ELSE 'superseded' END AS reason
             FROM cand l JOIN cand w ON l.{key} = w.{key} AND w.rk = 1
             WHERE l.rk > 1 AND NOT l.from_prev
             ORDER BY l.input_id, l.{key}"""
     ).fetchall()
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE win AS SELECT {key}, input_id, ord FROM cand WHERE rk = 1 AND NOT from_prev"""
-    )
-    view = "nw" if entity == "works" else "na"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE win AS SELECT {key}, input_id, _ord FROM cand WHERE rk = 1 AND NOT from_prev")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE keep_prev AS SELECT {key} FROM cand WHERE rk = 1 AND from_prev")
     simple = prev is None and not losers
-    if simple:  # a first ingest without duplicates: every staged record wins
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM staged")
-    else:
-        con.execute(
-            f"""CREATE OR REPLACE TEMP VIEW {view} AS
-                SELECT s.* FROM staged s SEMI JOIN win ON s.{key} = win.{key} AND s.input_id = win.input_id AND s.ord = win.ord"""
-        )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE keep_prev AS
-            SELECT {key} FROM cand WHERE rk = 1 AND from_prev"""
-    )
-    if entity == "works":
-        con.execute(
-            """CREATE OR REPLACE TEMP VIEW nw_auth AS
-               SELECT work_id, input_id, ord, unnest(range(len(authorships))) AS pos, unnest(authorships) AS a
-               FROM nw"""
-        )
     return int(replaced), [(r[0], int(r[1]), r[2]) for r in losers], simple
+
+
+def _merged_table_sql(
+    staged: list[_Staged], input_ids: dict[str, int], entity: str, table: str, prev: Store | None, simple: bool
+) -> str:
+    """This run's winning rows of ``table`` (plus the previous version's kept rows), store columns."""
+    key = "work_id" if entity == "works" else "author_id"
+    cols = _cols(table)
+    if not [s for s in staged if s.inp.entity == entity]:
+        new = ""  # nothing new for this entity: only the previous version's rows
+    else:
+        scan = _staged_scan(staged, input_ids, entity, table)
+        new = f"SELECT {cols} FROM ({scan}) s"
+        if not simple:
+            new += f" SEMI JOIN win ON s.{key} = win.{key} AND s.input_id = win.input_id AND s._ord = win._ord"
+    if prev is not None:
+        old = f"SELECT {cols} FROM read_parquet('{prev.table_path(table)}') SEMI JOIN keep_prev USING ({key})"
+        return f"({new}) UNION ALL ({old})" if new else old
+    return new
 
 
 def _find_raw(path: str, fmt: str, ids: set[str]) -> dict[str, list[tuple[int, str]]]:
@@ -808,31 +827,25 @@ def ingest(
                 r, lo, simple = _merge_entity(con, ent, staged, input_ids, prev)  # type: ignore[arg-type]
                 replaced += r
                 losers += lo
-                key = "work_id" if ent == "works" else "author_id"
-                for table, sql in table_sql.items():
-                    union = sql
-                    if prev is not None:
-                        union = (
-                            f"SELECT {_cols(table)} FROM ({sql}) UNION ALL SELECT {_cols(table)} FROM "
-                            f"read_parquet('{prev.table_path(table)}') SEMI JOIN keep_prev USING ({key})"
-                        )
-                    _copy(con, union, table, writer.path(table), sort=not (simple and table in _SCAN_ORDERED))
+                for table in table_sql:
+                    sql = _merged_table_sql(staged, input_ids, ent, table, prev, simple)
+                    # Row order carries no meaning (the content hash ignores it): no global sort.
+                    _copy(con, sql, table, writer.path(table), sort=False)
                     done_tables += 1
                     tick("merge", done_tables, len(TABLES))
                 if ent == "works":
-                    for table, sql in _ENTITY_SQL.items():
+                    for table in _ENTITY_SQL:
                         cols = _cols(table)
-                        prev_part = (
-                            f"UNION ALL SELECT {cols}, -1 AS input_id, 0 AS ord, 0 AS pos "
-                            f"FROM read_parquet('{prev.table_path(table)}')"
-                            if prev is not None
-                            else ""
-                        )
                         idc = TABLES[table].key[0]
+                        parts = []
+                        if ent_staged:
+                            scan = _staged_scan(staged, input_ids, "works", "obs_" + table)
+                            parts.append(f"SELECT {cols}, input_id, _ord, pos FROM ({scan})")
+                        if prev is not None:
+                            parts.append(f"SELECT {cols}, -1 AS input_id, 0 AS _ord, 0 AS pos FROM read_parquet('{prev.table_path(table)}')")
                         ranked = f"""SELECT {cols} FROM (
-                            SELECT *, row_number() OVER (PARTITION BY {idc} ORDER BY input_id DESC, ord DESC, pos DESC) AS rk
-                            FROM (SELECT {cols}, input_id, ord, pos FROM ({sql}) {prev_part}) WHERE {idc} IS NOT NULL)
-                            WHERE rk = 1"""
+                            SELECT *, row_number() OVER (PARTITION BY {idc} ORDER BY input_id DESC, _ord DESC, pos DESC) AS rk
+                            FROM ({' UNION ALL '.join(parts)})) WHERE rk = 1"""
                         _copy(con, ranked, table, writer.path(table))
                         done_tables += 1
                         tick("merge", done_tables, len(TABLES))
@@ -849,7 +862,8 @@ def ingest(
             loser_rows = _loser_rows(losers, staged, input_ids, on_error)
             if loser_rows:
                 q_parts.append(pa.Table.from_pylist(loser_rows, schema=arrow_schema("quarantine")))
-            quarantine = pa.concat_tables(q_parts) if q_parts else arrow_schema("quarantine").empty_table()
+            qschema = arrow_schema("quarantine")
+            quarantine = pa.concat_tables([q.cast(qschema) for q in q_parts]) if q_parts else qschema.empty_table()
             if quarantine.num_rows:
                 quarantine = quarantine.sort_by([("input_id", "ascending"), ("line", "ascending")])
             writer.write_table("quarantine", quarantine)
