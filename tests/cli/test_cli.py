@@ -90,3 +90,23 @@ def test_demo_simulated_small_world(tmp_path: Path) -> None:
     assert "SIMULATED" in res.stdout and "WLD" in res.stdout
     prov = json.loads((tmp_path / "d" / "countries.csv.provenance.json").read_text())
     assert prov["simulated"] is True and prov["filters"]["years"] is not None
+
+
+def test_map_build_show_export(tmp_path: Path) -> None:
+    from junkan.mapping import scientographer_store
+
+    scientographer_store(tmp_path / "st")
+    res = runner.invoke(app, ["map", "build", str(tmp_path / "st"), "--window", "2013-2026", "--top-pct", "20",
+                              "--profile", "all", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert "research areas" in res.output
+    res = runner.invoke(app, ["map", "show", str(tmp_path / "m"), "--areas", "3"])
+    assert res.exit_code == 0 and "Research areas" in res.output, res.output
+    for fmt, name in (("vosviewer-json", "m.json"), ("graphml", "m.graphml"), ("svg", "m.svg")):
+        res = runner.invoke(app, ["map", "export", str(tmp_path / "m"), "-f", fmt, "-o", str(tmp_path / name)])
+        assert res.exit_code == 0, res.output
+        assert (tmp_path / name).stat().st_size > 0
+    doc = json.loads((tmp_path / "m.json").read_text())
+    assert doc["network"]["items"] and "links" in doc["network"]
+    res = runner.invoke(app, ["map", "build", str(tmp_path / "st"), "-o", str(tmp_path / "m2")])
+    assert res.exit_code == 1
