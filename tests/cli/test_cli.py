@@ -110,3 +110,26 @@ def test_map_build_show_export(tmp_path: Path) -> None:
     assert doc["network"]["items"] and "links" in doc["network"]
     res = runner.invoke(app, ["map", "build", str(tmp_path / "st"), "-o", str(tmp_path / "m2")])
     assert res.exit_code == 1
+
+
+def test_mobility_commands(tmp_path: Path) -> None:
+    from junkan.store import write_store
+
+    rows = []
+    aships, countries = [], []
+    # author A1: JP 2010, US 2012, JP 2014 (outflow then returnee); A2 stays in US
+    for i, (a, y, c) in enumerate([("A1", 2010, "JP"), ("A1", 2012, "US"), ("A1", 2014, "JP"), ("A2", 2010, "US"), ("A2", 2012, "US")]):
+        wid = f"W{i}"
+        rows.append({"work_id": wid, "publication_year": y, "type": "article", "source_type": "journal", "is_retracted": False,
+                     "is_paratext": False, "field_id": 27, "subfield_id": 2700, "data_source": "test", "input_id": 0})
+        aships.append({"work_id": wid, "author_position": 0, "author_id": a})
+        countries.append({"work_id": wid, "author_position": 0, "country_code": c})
+    write_store(tmp_path / "st", {"works": rows, "authorships": aships, "authorship_countries": countries})
+    res = runner.invoke(app, ["mobility", "classes", "-s", str(tmp_path / "st"), "--format", "json", "-o", str(tmp_path / "c.json")])
+    assert res.exit_code == 0, res.output
+    got = {(r["author_id"], r["year"], r["class"]) for r in json.loads((tmp_path / "c.json").read_text())["data"]}
+    assert ("A1", 2012, "outflow") in got and ("A1", 2014, "returnee") in got and ("A2", 2012, "stayer") in got
+    res = runner.invoke(app, ["mobility", "flows", "-s", str(tmp_path / "st"), "--period", "2010-2012",
+                              "--network", str(tmp_path / "f.graphml"), "--threshold", "1"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "f.graphml").exists()

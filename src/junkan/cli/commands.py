@@ -19,14 +19,26 @@ app.add_typer(store_app, name="store")
 
 
 def print_table(table: pa.Table, title: str | None = None, *, max_rows: int = 60, caption: str | None = None) -> None:
-    """Print an Arrow table with Rich (numbers right-aligned; floats to 4 significant decimals)."""
+    """Print an Arrow table with Rich; columns that do not fit the terminal are named, not squeezed."""
+    rows = table.slice(0, max_rows).to_pylist()
+    cells = {c: [_fmt(r[c], c) for r in rows] for c in table.column_names}
+    widths = {c: min(max([len(c), *(len(v) for v in cells[c])]), 40) + 3 for c in table.column_names}
+    budget, shown = console.width - 4, []
+    for c in table.column_names:
+        if shown and sum(widths[x] for x in shown) + widths[c] > budget:
+            break
+        shown.append(c)
     t = Table(title=title, caption=caption, show_lines=False, header_style="bold")
-    for name in table.column_names:
-        numeric = pa.types.is_integer(table.schema.field(name).type) or pa.types.is_floating(table.schema.field(name).type)
-        t.add_column(name, justify="right" if numeric else "left")
-    for row in table.slice(0, max_rows).to_pylist():
-        t.add_row(*[_fmt(v, k) for k, v in row.items()])
+    for name in shown:
+        typ = table.schema.field(name).type
+        numeric = pa.types.is_integer(typ) or pa.types.is_floating(typ)
+        t.add_column(name, justify="right" if numeric else "left", overflow="ellipsis", no_wrap=True)
+    for i in range(len(rows)):
+        t.add_row(*[cells[c][i] for c in shown])
     console.print(t)
+    hidden = [c for c in table.column_names if c not in shown]
+    if hidden:
+        console.print(f"(columns not shown for lack of width: {', '.join(hidden)}; use --format csv/xlsx/json -o FILE)")
     if table.num_rows > max_rows:
         console.print(f"… {table.num_rows - max_rows} more rows (use --format csv/parquet/json/xlsx -o FILE for all)")
 

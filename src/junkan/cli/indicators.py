@@ -1,7 +1,7 @@
-"""``junkan indicators NAME ...``: one subcommand per indicator of :data:`junkan.indicators.REGISTRY`.
+"""``junkan indicators NAME ...`` and ``junkan mobility NAME ...``: one subcommand per registered output.
 
-Options are generated from each indicator's spec, so the CLI, the Python API and (later) the dashboard
-share one list of names, defaults and help texts.
+Options are generated from each spec (:data:`junkan.indicators.REGISTRY`, :data:`junkan.mobility.REGISTRY`),
+so the CLI, the Python API and the dashboard share one list of names, defaults and help texts.
 """
 
 from __future__ import annotations
@@ -28,12 +28,16 @@ def _help(opt: Any) -> str:
     return text
 
 
-def _make_command(spec: Any) -> Any:
+def _make_command(spec: Any, run: Any, extra: Any = None) -> Any:
+    """A Typer command for ``spec``; ``run(engine, name, **options)`` computes it; ``extra(result, kwargs)``
+    handles command-specific options (popped from kwargs before the spec's options are read)."""
+
     def command(**kwargs: Any) -> None:
         store = kwargs.pop("store")
         backend = kwargs.pop("backend")
         fmt = kwargs.pop("fmt")
         output = kwargs.pop("output")
+        extra_values = {k: kwargs.pop(k) for k in list(kwargs) if k.startswith("x_")}
         options = {k: v for k, v in kwargs.items() if v is not None}
 
         def go() -> None:
@@ -41,12 +45,13 @@ def _make_command(spec: Any) -> Any:
             from junkan.engine import connect
             from junkan.errors import ConfigError
             from junkan.export import FORMATS, write_table
-            from junkan.indicators import run
 
             if fmt not in FORMATS:
                 raise ConfigError(f"--format must be one of {', '.join(FORMATS)}")
             eng = connect(store, backend=backend)
             res = run(eng, spec.name, **options)
+            if extra is not None:
+                extra(res, extra_values)
             if fmt == "table":
                 prov = res.provenance
                 caption = (
@@ -70,6 +75,7 @@ def _make_command(spec: Any) -> Any:
         P("fmt", P.KEYWORD_ONLY, annotation=str, default=typer.Option("table", "--format", "-f", help="table, csv, parquet, json or xlsx.")),
         P("output", P.KEYWORD_ONLY, annotation=str, default=typer.Option(None, "--output", "-o", help="Output file (default: NAME.FORMAT).")),
     ]
+    params += list(getattr(extra, "params", []))
     for opt in spec.options:
         flag = "--" + opt.name.replace("_", "-")
         if opt.type == "bool":
@@ -86,19 +92,50 @@ def _make_command(spec: Any) -> Any:
     return command
 
 
+def _register(app: typer.Typer, name: str, help_text: str, registry: dict[str, Any], run: Any,
+              extras: dict[str, Any] | None = None) -> None:
+    group = typer.Typer(help=help_text, no_args_is_help=True)
+    for spec in registry.values():
+        cmd = _make_command(spec, run, (extras or {}).get(spec.name))
+        group.command(spec.name, short_help=f"{spec.title} / {spec.title_ja}")(cmd)
+    app.add_typer(group, name=name)
+
+
+def _flows_network(res: Any, values: dict[str, Any]) -> None:
+    """``junkan mobility flows --network PATH``: also write the flow network (GEXF, GraphML, VOSviewer JSON, CSV)."""
+    path = values.get("x_network")
+    if not path:
+        return
+    from junkan.mobility.network import BRIEFING_CLASSES, flow_network, write_network
+
+    classes = tuple(int(c) for c in values["x_classes"].split(",")) if values.get("x_classes") else BRIEFING_CLASSES
+    threshold = int(values["x_threshold"]) if values.get("x_threshold") else None
+    net = flow_network(res.table, threshold=threshold, classes=classes, provenance=res.provenance)
+    out = write_network(net, path)
+    console.print(f"wrote the flow network to {out}")
+
+
+_P = inspect.Parameter
+_flows_network.params = [  # type: ignore[attr-defined]
+    _P("x_network", _P.KEYWORD_ONLY, annotation=str, default=typer.Option(
+        None, "--network", help="Also write the flow network: .gexf, .graphml, .json (VOSviewer) or .csv.")),
+    _P("x_threshold", _P.KEYWORD_ONLY, annotation=str, default=typer.Option(
+        None, "--threshold", help="Keep directed flows >= N in the network (default: the smallest class).")),
+    _P("x_classes", _P.KEYWORD_ONLY, annotation=str, default=typer.Option(
+        None, "--classes", help="Arrow width classes, e.g. 4000,10000,20000,50000 (the briefing's).")),
+]
+
+
 def register_indicators(app: typer.Typer) -> None:
-    """Add ``junkan indicators NAME`` for every registered indicator (once)."""
+    """Add ``junkan indicators NAME`` and ``junkan mobility NAME`` for every registered output (once)."""
     global _registered
     if _registered:
         return
-    from junkan.indicators import REGISTRY
+    from junkan import indicators, mobility
 
-    group = typer.Typer(
-        help="Bibliometric indicators by country (counting methods, Top x%, MNCS, collaboration, rankings, venues). "
-        "Every output carries its provenance.",
-        no_args_is_help=True,
-    )
-    for spec in REGISTRY.values():
-        group.command(spec.name, short_help=f"{spec.title} / {spec.title_ja}")(_make_command(spec))
-    app.add_typer(group, name="indicators")
+    _register(app, "indicators", "Bibliometric indicators by country (counting methods, Top x%, MNCS, collaboration, "
+              "rankings, venues). Every output carries its provenance.", indicators.REGISTRY, indicators.run)
+    _register(app, "mobility", "Researcher mobility (OECD classes, rates, bilateral flows, impact by class, "
+              "researchers abroad, the published MPIDR reference layer).", mobility.REGISTRY, mobility.run,
+              {"flows": _flows_network})
     _registered = True
