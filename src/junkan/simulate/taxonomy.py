@@ -68,7 +68,7 @@ SUBFIELDS: dict[int, tuple[str, ...]] = {
     30: ("3002 Drug Discovery", "3003 Pharmaceutical Science", "3004 Pharmacology", "3005 Toxicology"),
     31: ("3103 Astronomy and Astrophysics", "3104 Condensed Matter Physics", "3106 Nuclear and High Energy Physics", "3107 Atomic and Molecular Physics, and Optics", "3109 Statistical and Nonlinear Physics"),
     32: ("3202 Applied Psychology", "3203 Clinical Psychology", "3204 Developmental and Educational Psychology", "3205 Experimental and Cognitive Psychology", "3207 Social Psychology"),
-    33: ("3304 Education", "3305 Geography, Planning and Development", "3306 Health", "3308 Law", "3312 Sociology and Political Science", "3320 Political Science and International Relations"),
+    33: ("3304 Education", "3305 Geography, Planning and Development", "3306 Health (social science)", "3308 Law", "3312 Sociology and Political Science", "3320 Political Science and International Relations"),
     34: ("3402 Equine", "3403 Food Animals", "3404 Small Animals"),
     35: ("3504 Oral Surgery", "3505 Orthodontics", "3506 Periodontics"),
     36: ("3604 Emergency Medical Services", "3605 Health Information Management", "3612 Physical Therapy, Sports Therapy and Rehabilitation", "3616 Speech and Hearing"),
