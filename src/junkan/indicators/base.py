@@ -32,6 +32,7 @@ import ibis
 import ibis.expr.types as ir
 
 from junkan.errors import ConfigError
+from junkan.model.countries import WORLD
 from junkan.model.countries import country_map as resolve_country_map
 from junkan.model.schema import TABLES
 
@@ -274,23 +275,29 @@ def document_set(
 # countries and counting (METHODS §0.3, §0.4)
 
 
-def affiliation_units(t: StoreTables, *, country_map: Mapping[str, str]) -> ir.Table:
-    """Affiliation units of every authorship: ``work_id, author_position, unit_id, country`` (see module doc)."""
+def affiliation_units(
+    t: StoreTables, *, country_map: Mapping[str, str], works: ir.Table | None = None
+) -> ir.Table:
+    """Affiliation units of every authorship: ``work_id, author_position, unit_id, country`` (see module doc).
+
+    ``works`` (any table with ``work_id``) restricts the computation to those works early, which is much cheaper
+    than filtering afterwards when the document set is a small part of the store (a few years, one field).
+    """
+    ai, ac0, a = t.authorship_institutions, t.authorship_countries, t.authorships
+    if works is not None:
+        ids = works.select("work_id")
+        ai, ac0, a = ai.semi_join(ids, "work_id"), ac0.semi_join(ids, "work_id"), a.semi_join(ids, "work_id")
     inst = t.institutions.filter(t.institutions.country_code.notnull() & (t.institutions.country_code != ""))
     inst = inst.select("institution_id", country=_map_country(inst.country_code.upper(), country_map))
-    ai = t.authorship_institutions
     iu = ai.join(inst, ai.institution_id == inst.institution_id).select(
         ai.work_id, ai.author_position, unit_id=ibis.literal("I:") + ai.institution_id, country=inst.country
     )
-    ac = t.authorship_countries.filter(
-        t.authorship_countries.country_code.notnull() & (t.authorship_countries.country_code != "")
-    )
+    ac = ac0.filter(ac0.country_code.notnull() & (ac0.country_code != ""))
     ac = ac.select(
         "work_id", "author_position", country=_map_country(ac.country_code.upper(), country_map)
     ).distinct()
     covered = iu.select("work_id", "author_position", "country")
     uncovered = ac.anti_join(covered, ["work_id", "author_position", "country"])
-    a = t.authorships
     raw = a.raw_affiliation_strings
     raw_key = ibis.cases(
         (raw.isnull() | (raw.length() == 0), ibis.literal("#") + a.author_position.cast("string")),
@@ -359,7 +366,8 @@ def counting_weights(t: StoreTables, units: ir.Table, *, counting: str) -> ir.Ta
 
 
 def apply_country_filter(table: ir.Table, countries: Sequence[str] | None, column: str = "country") -> ir.Table:
-    """Keep rows whose ``column`` is one of ``countries`` (output filter; reference sets are never filtered)."""
+    """Keep rows whose ``column`` is one of ``countries`` or the world row (output filter; reference sets and
+    world totals are never filtered)."""
     if not countries:
         return table
-    return table.filter(table[column].isin(list(countries)))
+    return table.filter(table[column].isin([*countries, WORLD]))

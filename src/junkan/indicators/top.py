@@ -103,6 +103,6 @@ def top_papers(t: StoreTables, *, pct: Any = 10, method: str = "cwts", **scope: 
     """
     sc = Scope(**scope)
     scored = sc.scored(t, tops={"top": (pct, method)})
-    frame = country_year_frame(sc, t, scored, lambda s, w: {"p_top": (w * s.top).sum()})
+    frame = country_year_frame(sc, t, scored, lambda s, w: {"p_top": (w * s.top.fill_null(0.0)).sum()})
     frame = frame.mutate(pp_top=ibis.cases((frame.p_norm > 0, frame.p_top / frame.p_norm), else_=ibis.null("float64")))
-    return apply_country_filter(frame, sc.countries)
+    return apply_country_filter(frame, sc.country)

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from junkan.errors import ConfigError
-from junkan.indicators._scope import Scope
+from junkan.indicators import Scope
 from junkan.indicators.base import StoreTables, parse_years, work_countries
 from junkan.mapping.cluster import ClusterParams, cluster_graph, renumber
 from junkan.mapping.cocitation import citing_links, cocitation, core_papers, group_links

@@ -22,7 +22,7 @@ import ibis
 import ibis.expr.types as ir
 
 from junkan.errors import ConfigError
-from junkan.indicators._scope import Scope
+from junkan.indicators import Scope
 from junkan.indicators.base import StoreTables
 from junkan.indicators.top import TOP_METHODS, top_shares
 

@@ -30,7 +30,7 @@ import ibis
 import ibis.expr.types as ir
 
 from junkan.errors import ConfigError
-from junkan.indicators._scope import Scope
+from junkan.indicators import Scope
 from junkan.indicators.base import StoreTables, parse_years
 
 __all__ = ["author_year_scores", "impact_by_class", "work_scores"]

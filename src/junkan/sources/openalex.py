@@ -469,8 +469,11 @@ def _stage_checked(
 
 
 def _short(expr: str) -> str:
-    # Cheaper than a regular expression on hundreds of millions of ids.
-    return f"replace(replace({expr}, 'https://openalex.org/', ''), 'http://openalex.org/', '')"
+    # A prefix test and a slice: cheaper than replace() or a regular expression on billions of ids.
+    return (
+        f"CASE WHEN starts_with({expr}, 'https://openalex.org/') THEN ({expr})[22:] "
+        f"WHEN starts_with({expr}, 'http://openalex.org/') THEN ({expr})[21:] ELSE {expr} END"
+    )
 
 
 def _code(expr: str) -> str:
@@ -520,16 +523,16 @@ _WORK_TABLE_SQL: dict[str, str] = {
         FROM nw_auth""",
     "authorship_institutions": f"""
         SELECT work_id, CAST(pos AS INTEGER) AS author_position,
-               unnest(list_sort(list_distinct(list_transform(a.institutions, i -> {_short('i.id')})))) AS institution_id,
+               unnest(list_distinct(list_transform(a.institutions, i -> {_short('i.id')}))) AS institution_id,
                _ord
         FROM nw_auth""",
     "authorship_countries": """
         SELECT work_id, CAST(pos AS INTEGER) AS author_position,
-               unnest(list_sort(list_distinct(a.countries))) AS country_code, _ord
+               unnest(list_distinct(a.countries)) AS country_code, _ord
         FROM nw_auth""",
     "references": f"""
         SELECT work_id,
-               unnest(list_sort(list_distinct(list_transform(referenced_works, x -> {_short('x')})))) AS cited_work_id,
+               unnest(list_distinct(list_transform(referenced_works, x -> {_short('x')}))) AS cited_work_id,
                _ord
         FROM nw""",
     "work_topics": f"""
