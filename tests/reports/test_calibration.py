@@ -38,3 +38,5 @@ def test_report_rows_and_independent_measure(world: Path) -> None:
     out = [r for r in table if r["target_name"] == "output_share" and r["measured"] is not None]
     assert out and all(0 < r["measured"] < 1 for r in out)
     assert all(r["source"] for r in table)
+    mig = [r for r in table if r["target_name"] == "true_out_migration_rate"]
+    assert mig and all(r["measured"] is not None and 0 <= r["measured"] < 1 for r in mig)

@@ -74,3 +74,21 @@ def test_api_pages_same_works(tmp_path: Path) -> None:
     rep = ingest([API_PAGES], tmp_path / "st")
     assert rep.rejected == rep.rejected_by_reason.get("duplicate_id", 0) + rep.rejected_by_reason.get("superseded", 0)
     assert rep.kept == 294
+
+
+def test_international_flag_agrees_with_openalex(real_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 4: the indicator core's per-work international flag (|C(p)| >= 2, METHODS 0.3 union rule)
+    against OpenAlex's own countries_distinct_count > 1, on every real work."""
+    from junkan.indicators import run
+
+    eng = connect(real_store)
+    credits = run(eng, "work_credits", profile="all", counting="whole", country_map="oecd").table.to_pylist()
+    n_countries: dict[str, int] = {}
+    for r in credits:
+        n_countries[r["work_id"]] = n_countries.get(r["work_id"], 0) + 1
+    reported = {r["work_id"]: r["countries_distinct_count"] for r in eng.to_pyarrow(eng.works).to_pylist()}
+    differ = sorted(w for w in reported if (n_countries.get(w, 0) >= 2) != ((reported[w] or 0) > 1))
+    with capsys.disabled():
+        print(f"\n[real data] international flag differs from OpenAlex's countries_distinct_count > 1 for: {differ}")
+    # C(p) is the union of institution countries and authorships[].countries, which is what OpenAlex counts
+    assert differ == []

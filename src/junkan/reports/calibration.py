@@ -9,8 +9,11 @@ registry — so the report checks the simulator and the indicator core against e
 - ``output_share``: ``papers`` with country-equal fractional counting, the country's share of the year's
   fractional total (relative tolerance; the target is the shape of the published researcher population).
 
-Targets of other kinds (planted true migration rates, published reference rates) are listed with the
-measured value left empty until the mobility module provides it.
+- ``true_out_migration_rate`` and ``published_out_migration_rate_openalex``: ``junkan mobility rates``
+  (MPIDR padded-population out-migration rate, the method of the published database), for the country and
+  year (relative tolerance for the planted rate; the published OpenAlex rate is a reference without
+  tolerance). Moves that no paper reveals cannot be measured, so the measured rate runs below the planted
+  one (docs/mobility.md states the observability rule).
 """
 
 from __future__ import annotations
@@ -65,6 +68,15 @@ def calibration_report(engine: Engine, world_dir: str | Path) -> pa.Table:
             total = pc.sum(ty[value_col]).as_py() or 0.0
             for r in ty.to_pylist():
                 measured[("output_share", r["country"], y)] = r[value_col] / total if total else float("nan")
+
+    mig_names = ("true_out_migration_rate", "published_out_migration_rate_openalex")
+    if any(t["name"] in mig_names for t in targets):
+        from junkan.mobility import run as run_mobility
+
+        res = run_mobility(engine, "rates", padded=True)
+        for r in res.table.to_pylist():
+            for name in mig_names:
+                measured[(name, r["country"], r["year"])] = r.get("outflow_rate_padded")
 
     rows: list[dict[str, Any]] = []
     for tg in targets:
