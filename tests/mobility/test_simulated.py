@@ -126,3 +126,18 @@ def test_rates_within_tolerance_of_truth(sim):
         print(c, round(true_out, 4), round(out_pad, 4), round(true_in, 4), round(in_pad, 4))
         assert abs(out_pad - true_out) <= 0.35 * true_out, (c, true_out, out_pad)
         assert abs(in_pad - true_in) <= 0.35 * true_in, (c, true_in, in_pad)
+
+
+@pytest.mark.spark
+def test_pyspark_recovers_the_same(sim, spark):
+    """The recovery above, on the second engine: PySpark gives exactly DuckDB's classes and rates."""
+    from junkan.testing import assert_tables_equal
+
+    root, eng, cls, rt = sim
+    seng = connect(eng.store.root, backend="pyspark", spark=spark)
+    t = StoreTables.from_engine(seng)
+    tr = trajectories(t, profile="all")
+    s_cls = seng.to_pyarrow(classes(tr))
+    s_rt = seng.to_pyarrow(rates(classes(tr), trajectories=tr))
+    assert_tables_equal(s_cls, cls, keys=[c for c in ("author_id", "year", "country", "class", "partner") if c in cls.column_names])
+    assert_tables_equal(s_rt, rt, keys=["country", "year"])
