@@ -238,22 +238,31 @@ REGISTRY: dict[str, IndicatorSpec] = {
 }
 
 
-def _resolve(spec: IndicatorSpec, options: Mapping[str, Any]) -> dict[str, Any]:
+def resolve_options(spec: Any, options: Mapping[str, Any], *, kind: str = "indicator") -> dict[str, Any]:
+    """Every option of ``spec`` (an indicator or mobility spec) coerced from ``options`` or defaulted.
+
+    Unknown options and missing required ones raise :class:`ConfigError` naming the ``kind`` and the spec.
+    """
     known = {o.name for o in spec.options}
     unknown = sorted(set(options) - known)
     if unknown:
         raise ConfigError(
-            f"indicator {spec.name!r} has no option {', '.join(map(repr, unknown))}. "
+            f"{kind} {spec.name!r} has no option {', '.join(map(repr, unknown))}. "
             f"Hint: its options are {', '.join(sorted(known))}"
         )
     out: dict[str, Any] = {}
     for o in spec.options:
-        value = o.coerce(options[o.name]) if o.name in options and options[o.name] is not None else o.default
+        value = o.coerce(options[o.name]) if options.get(o.name) is not None else o.default
         if o.required and value is None:
-            raise ConfigError(f"indicator {spec.name!r} needs option {o.name!r}: {o.help}")
-        if o.name == "core" and value is not None and tuple(value) == ("openalex",):
-            value = "openalex"
+            raise ConfigError(f"{kind} {spec.name!r} needs option {o.name!r}: {o.help}")
         out[o.name] = value
+    return out
+
+
+def _resolve(spec: IndicatorSpec, options: Mapping[str, Any]) -> dict[str, Any]:
+    out = resolve_options(spec, options)
+    if out.get("core") is not None and tuple(out["core"]) == ("openalex",):
+        out["core"] = "openalex"
     return out
 
 

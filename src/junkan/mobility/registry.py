@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from junkan.errors import ConfigError
 from junkan.indicators.base import PROFILES, StoreTables, parse_countries
-from junkan.indicators.registry import IndicatorResult, Option
+from junkan.indicators.registry import IndicatorResult, Option, resolve_options
 from junkan.indicators.top import TOP_METHODS
 from junkan.mobility.abroad import RANK_BY, abroad
 from junkan.mobility.classes import classes, rates
@@ -249,19 +249,7 @@ REGISTRY: dict[str, MobilitySpec] = {
 
 
 def _resolve(spec: MobilitySpec, options: Mapping[str, Any]) -> dict[str, Any]:
-    known = {o.name for o in spec.options}
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise ConfigError(
-            f"mobility {spec.name!r} has no option {', '.join(map(repr, unknown))}. "
-            f"Hint: its options are {', '.join(sorted(known))}"
-        )
-    out: dict[str, Any] = {}
-    for o in spec.options:
-        value = o.coerce(options[o.name]) if options.get(o.name) is not None else o.default
-        if o.required and value is None:
-            raise ConfigError(f"mobility {spec.name!r} needs option {o.name!r}: {o.help}")
-        out[o.name] = value
+    out = resolve_options(spec, options, kind="mobility")
     for name in ("min_works", "min_years", "tie_passes"):
         if name in out and out[name] is not None and out[name] < 0:
             raise ConfigError(f"option {name} must be >= 0")
