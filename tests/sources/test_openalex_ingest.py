@@ -241,3 +241,12 @@ def test_duckdb_error_with_undecodable_message_falls_back(tmp_path: Path) -> Non
     rep = ingest([f], tmp_path / "st")
     assert (rep.read, rep.kept, rep.rejected) == (2, 1, 1)
     assert quarantine(rep.store)[0]["field"] == "publication_year"
+
+
+def test_rerun_with_nothing_new_keeps_the_version(tmp_path: Path) -> None:
+    f = write_jsonl(tmp_path / "a.jsonl", [work(1)])
+    first = ingest([f], tmp_path / "st")
+    again = ingest([f], tmp_path / "st")
+    assert again.store.version == first.store.version == "v000001"
+    assert again.skipped_inputs == [str(f.resolve())] and again.read == 0 and again.reconciles
+    assert not (tmp_path / "st" / "versions" / "v000002").exists()

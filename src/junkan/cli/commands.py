@@ -57,6 +57,10 @@ def _fmt(v: Any, column: str = "") -> str:
 
 def _report_ingest(rep: Any) -> None:
     s = rep.store
+    if not rep.inputs and rep.skipped_inputs:
+        console.print(f"[bold]store[/] {s.root}  version [bold]{s.version}[/]: nothing new "
+                      f"({len(rep.skipped_inputs)} input(s) already ingested, same checksums)")
+        return
     console.print(
         f"[bold]store[/] {s.root}  version [bold]{s.version}[/]  read {rep.read:,} = kept {rep.kept:,} + rejected {rep.rejected:,}"
         + (f"  (replaced {rep.replaced:,} older versions)" if rep.replaced else "")

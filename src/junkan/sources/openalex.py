@@ -788,6 +788,13 @@ def ingest(
     if skipped:
         log.info("%d input(s) already in the store (same checksum), skipped", len(skipped))
     work = root / "work"
+    if prev is not None and not todo:  # nothing new: the published version stays as it is
+        shutil.rmtree(work, ignore_errors=True)
+        log.info("nothing new to ingest; store %s stays at version %s", root, prev.version)
+        return IngestReport(
+            store=prev, inputs=[], read=0, kept=0, rejected=0, replaced=0, rejected_by_reason={},
+            warnings=[], skipped_inputs=skipped, first_errors=[],
+        )
     work.mkdir(exist_ok=True)
 
     # -- stage (parallel over files; each DuckDB connection gets a share of the cores)
