@@ -205,9 +205,18 @@ def _calibrate(world: Path) -> Any:
     with progress_bar("ingest") as update:
         rep = ingest([Path(world) / "data"], store, progress=update)
     _report_ingest(rep)
-    table = calibration_report(connect(store), world)
-    print_table(table.drop(["source"]), title="Calibration: targets vs junkan's own indicators / 較正",
-                caption="sources: junkan simulate's truth/targets.parquet (see docs/simulation.md)", max_rows=200)
+    from junkan.export import write_table
+
+    eng = connect(store)
+    table = calibration_report(eng, world)
+    shown = table.select(["country", "year", "target", "measured", "ok", "target_name"])
+    print_table(shown, title="Calibration: targets vs junkan's own indicators / 較正",
+                caption="sources and tolerances: the csv next to the world (see docs/simulation.md)", max_rows=200)
+    prov = {**eng.provenance, "report": "calibration", "targets": str(Path(world) / "truth" / "targets.parquet")}
+    for fmt in ("csv", "xlsx"):
+        console.print(f"wrote {write_table(table, Path(world) / f'calibration.{fmt}', fmt, prov)}")
+    checked = [r for r in table.to_pylist() if r["ok"] is not None]
+    console.print(f"{sum(r['ok'] for r in checked)} of {len(checked)} targets with a tolerance are met")
     return table
 
 
