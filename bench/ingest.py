@@ -19,7 +19,6 @@ import gzip
 import json
 import multiprocessing as mp
 import os
-import resource
 import shutil
 import subprocess
 import sys

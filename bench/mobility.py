@@ -59,7 +59,7 @@ def generate(root: Path, n_authorships: int, threads: int) -> float:
         sel = ", ".join(c if c in [d[0] for d in con.execute(f"DESCRIBE {name}").fetchall()] else f"NULL AS {c}" for c in cols)
         con.execute(f"COPY (SELECT {sel} FROM {name}) TO '{w.path(name)}' (FORMAT parquet, COMPRESSION zstd)")
     # the author's country in the year of the work: home, or the destination after the move year (10 % move)
-    con.execute(f"""
+    con.execute("""
         CREATE TABLE ac AS
         SELECT a.work_id, a.author_position, a.author_id, w.publication_year AS y,
                CAST(substr(a.author_id, 2) AS BIGINT) AS n

@@ -27,3 +27,14 @@ def test_readme_first_block_has_exactly_two_commands() -> None:
     assert "junkan demo" in commands[0] and "pytest" in commands[1]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "sed -n 2p" in ci and "eval" in ci  # CI runs README's test command verbatim
+
+
+def test_lint_finds_no_bugs() -> None:
+    """pyflakes and bugbear rules (configured in pyproject.toml) over the package, tests and benchmarks."""
+    import shutil
+    import subprocess
+    import sys
+
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    res = subprocess.run([ruff, "check", "src", "tests", "bench"], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -23,11 +22,9 @@ SCRIPT = "import sys; from junkan.sources.openalex import ingest; ingest(sys.arg
 @pytest.mark.slow
 def test_sigkill_at_random_moments(tmp_path: Path) -> None:
     base = write_jsonl(tmp_path / "base.jsonl", [work(i) for i in range(1, 101)])
-    parts = [
+    for p in range(12):
         write_jsonl(tmp_path / "snap" / f"updated_date=2024-0{1 + p // 4}-01" / f"part_{p:03d}.gz",
                     [work(i, refs=(i - 1, i + 7), updated=f"2024-0{1 + p // 4}-01T00:00:00") for i in range(p * 1500 + 50, p * 1500 + 1550)], gz=True)
-        for p in range(12)
-    ]
     crashed, reference = tmp_path / "crashed", tmp_path / "reference"
     for st in (crashed, reference):
         ingest([base], st)

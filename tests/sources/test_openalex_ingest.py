@@ -149,7 +149,7 @@ def test_incremental_latest_partition_wins(tmp_path: Path) -> None:
     old = write_jsonl(snap / "updated_date=2024-01-01" / "part_000.gz", [work(1, countries=("JP",)), work(2)], gz=True)
     rep1 = ingest([tmp_path / "snap"], tmp_path / "st")
     assert rep1.store.version == "v000001" and rep1.kept == 2
-    new = write_jsonl(snap / "updated_date=2024-06-01" / "part_000.gz", [work(1, countries=("JP", "DE", "FR"), updated="2024-06-01T00:00:00")], gz=True)
+    write_jsonl(snap / "updated_date=2024-06-01" / "part_000.gz", [work(1, countries=("JP", "DE", "FR"), updated="2024-06-01T00:00:00")], gz=True)
     rep2 = ingest([tmp_path / "snap"], tmp_path / "st")
     s = rep2.store
     assert s.version == "v000002"

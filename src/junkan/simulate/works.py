@@ -80,7 +80,7 @@ class Venues:
                 field.append(fi)
                 weights.append(1.0 / (k + 1))
                 core.append(False)
-        for k, nm in enumerate(("arXiv (simulated)", "bioRxiv (simulated)", "SSRN (simulated)")):
+        for nm in ("arXiv (simulated)", "bioRxiv (simulated)", "SSRN (simulated)"):
             names.append(nm)
             types.append(2)
             field.append(-1)

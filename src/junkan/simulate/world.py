@@ -324,7 +324,6 @@ def _plant_programs(w: World, rng: np.random.Generator) -> None:
     taken = np.zeros(R, dtype=bool)
     drop_moves = np.zeros(len(w.moves["r"]), dtype=bool)
     new_moves: list[tuple[int, int, int, int, int]] = []
-    dest_jp_cache: dict[int, np.ndarray] = {}
     for pi, spec in enumerate(p.programs):
         pc = geo.index(spec.country)
         m = max(8, int(round(spec.members * p.scale)))
@@ -332,7 +331,7 @@ def _plant_programs(w: World, rng: np.random.Generator) -> None:
         if hi < lo:
             raise SimulationError(f"program {spec.program_id}: year range too short")
         starts = rng.integers(lo, hi + 1, m)
-        members, st, hosts = [], [], []
+        members, st = [], []
         for s in np.unique(starts):
             need = int((starts == s).sum())
             ts = s - p.start_year
