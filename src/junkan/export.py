@@ -31,6 +31,15 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def _flat_for_csv(table: pa.Table) -> pa.Table:
+    """CSV has no nested types: list and struct columns become JSON text."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_nested(f.type):
+            text = [None if v is None else json.dumps(v, ensure_ascii=False, default=str) for v in table.column(i).to_pylist()]
+            table = table.set_column(i, f.name, pa.array(text, pa.string()))
+    return table
+
+
 def write_table(table: pa.Table, path: str | os.PathLike[str], fmt: str, provenance: dict[str, Any]) -> Path:
     """Write ``table`` to ``path`` in ``fmt`` (csv, parquet, json, xlsx) with ``provenance``."""
     out = Path(path)
@@ -38,7 +47,7 @@ def write_table(table: pa.Table, path: str | os.PathLike[str], fmt: str, provena
     prov = json.dumps(provenance, ensure_ascii=False, default=str)
     tmp = out.with_name(f".{out.name}.tmp")
     if fmt == "csv":
-        pacsv.write_csv(table, tmp)
+        pacsv.write_csv(_flat_for_csv(table), tmp)
         Path(f"{out}.provenance.json").write_text(prov + "\n", encoding="utf-8")
     elif fmt == "parquet":
         meta = dict(table.schema.metadata or {})

@@ -46,3 +46,19 @@ def test_command_runs(store: Path, tmp_path: Path, group: str, name: str) -> Non
     assert doc["provenance"]["store_version"] == "v000001" and doc["provenance"]["simulated"] is True
     if name not in MAY_BE_EMPTY:
         assert doc["data"], f"{group} {name} gave no rows"
+
+
+def test_cohort_and_programs_commands(store: Path, tmp_path: Path) -> None:
+    cohort = store.parent / "world" / "cohorts" / "JP-OVERSEAS.csv"
+    res = runner.invoke(app, ["cohort", "evaluate", str(cohort), "-s", str(store), "--bootstrap", "50", "-o", str(tmp_path / "c")])
+    assert res.exit_code == 0, res.output
+    assert "Difference in differences" in res.output and (tmp_path / "c" / "did.csv").exists()
+    prov = json.loads((tmp_path / "c" / "did.csv.provenance.json").read_text())
+    assert prov  # every table carries the evaluation's provenance
+    bad = tmp_path / "bad.csv"
+    bad.write_text("person_id,openalex_author_id,start,end,colour\np1,A1,2015,2012,red\n", encoding="utf-8")
+    res = runner.invoke(app, ["cohort", "evaluate", str(bad), "-s", str(store), "--bootstrap", "10"])
+    assert "problem" in res.output and "line" in res.output
+    res = runner.invoke(app, ["programs", "evaluate", "-s", str(store), "--bootstrap", "50", "-o", str(tmp_path / "p")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "p" / "indicators.csv").exists()

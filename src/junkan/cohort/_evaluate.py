@@ -1,0 +1,513 @@
+"""Cohort evaluation (METHODS.md §7): resolution, per-phase metrics, national benchmark, matched controls, DiD."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from junkan.cohort._read import Cohort
+from junkan.engine import Engine
+from junkan.errors import ConfigError
+from junkan.indicators._scope import Scope
+from junkan.indicators.base import StoreTables, work_countries
+
+__all__ = ["METRICS", "CohortResult", "evaluate", "resolve"]
+
+#: metric -> (numerator column, denominator column) of the per-unit phase sums
+METRICS = {
+    "papers_per_year": ("n", "years"),
+    "top_share": ("top", "n_cit"),
+    "mncs": ("ncs", "n_cit"),
+    "intl_share": ("n_intl", "n_country"),
+}
+PHASES = ("before", "during", "after")
+
+
+@dataclass
+class CohortResult:
+    """Arrow tables of a cohort evaluation plus the resolved options (``provenance``)."""
+
+    members: pa.Table
+    by_phase: pa.Table
+    by_relative_year: pa.Table
+    national: pa.Table
+    did: pa.Table
+    controls: pa.Table
+    problems: pa.Table
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pa.Table]:
+        return {
+            "members": self.members,
+            "by_phase": self.by_phase,
+            "by_relative_year": self.by_relative_year,
+            "national": self.national,
+            "did": self.did,
+            "controls": self.controls,
+            "problems": self.problems,
+        }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# resolution
+
+
+def resolve(engine: Engine, cohort: Cohort) -> pa.Table:
+    """Map cohort members to store author ids: the OpenAlex author id first (if the store has it), else the ORCID via
+    ``authorships.orcid``. An ORCID carried by several author ids is ``ambiguous``; nothing is guessed.
+
+    Columns: the cohort columns, ``status`` (``resolved``/``ambiguous``/``missing``), ``method``
+    (``openalex_id``/``orcid``/null), ``author_id`` (resolved id or null), ``candidates`` (author ids seen for the
+    ORCID), ``note``.
+    """
+    m = cohort.members
+    a = engine.table("authorships")
+    aids = [x for x in m.column("openalex_author_id").to_pylist() if x]
+    orcids = [x for x in m.column("orcid").to_pylist() if x]
+    known: set[str] = set()
+    if aids:
+        q = a.filter(a.author_id.isin(aids)).select("author_id").distinct()
+        known = set(engine.to_pyarrow(q).column("author_id").to_pylist())
+    by_orcid: dict[str, list[str]] = {}
+    if orcids:
+        q = a.filter(a.orcid.isin(orcids) & a.author_id.notnull()).select("orcid", "author_id").distinct()
+        r = engine.to_pyarrow(q)
+        for o, aid in zip(r.column("orcid").to_pylist(), r.column("author_id").to_pylist(), strict=True):
+            by_orcid.setdefault(o, []).append(aid)
+    status, method, resolved, cands, notes = [], [], [], [], []
+    for aid, o in zip(m.column("openalex_author_id").to_pylist(), m.column("orcid").to_pylist(), strict=True):
+        c = sorted(by_orcid.get(o, [])) if o else []
+        cands.append(c)
+        if aid and aid in known:
+            status.append("resolved")
+            method.append("openalex_id")
+            resolved.append(aid)
+            extra = [x for x in c if x != aid]
+            notes.append(f"ORCID also on {', '.join(extra)} (not merged)" if extra else None)
+        elif o and len(c) == 1:
+            status.append("resolved")
+            method.append("orcid")
+            resolved.append(c[0])
+            notes.append(f"author id {aid} not in the store; resolved by ORCID" if aid else None)
+        elif o and len(c) > 1:
+            status.append("ambiguous")
+            method.append(None)
+            resolved.append(None)
+            notes.append(f"ORCID {o} is on {len(c)} author ids: {', '.join(c)}")
+        else:
+            status.append("missing")
+            method.append(None)
+            resolved.append(None)
+            why = []
+            if aid:
+                why.append(f"author id {aid} not in the store")
+            if o:
+                why.append(f"ORCID {o} not in the store")
+            notes.append("; ".join(why))
+    return (
+        m.append_column("status", pa.array(status, pa.string()))
+        .append_column("method", pa.array(method, pa.string()))
+        .append_column("author_id", pa.array(resolved, pa.string()))
+        .append_column("candidates", pa.array(cands, pa.list_(pa.string())))
+        .append_column("note", pa.array(notes, pa.string()))
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# building blocks (Ibis)
+
+
+def _work_table(t: StoreTables, sc: Scope, *, pct: Any, method: str, country: str, census: int) -> ir.Table:
+    """Document-set works: ``work_id, year, field_id, cit_ok, top, ncs, n_countries, has_x``.
+
+    ``cit_ok``: has a reference set and a complete citation window (year + window − 1 ≤ census)."""
+    s = sc.scored(t, tops={"top": (pct, method)}, ncs=True)
+    wc = work_countries(sc.units(t, sc.works(t)))
+    per = wc.group_by("work_id").aggregate(
+        n_countries=wc.country.nunique(),
+        has_x=(wc.country == country).cast("int64").max(),
+    )
+    j = s.left_join(per, s.work_id == per.work_id)
+    win = sc.window or 1
+    cit_ok = j.in_set & (j.publication_year + (win - 1) <= census)
+    return j.select(
+        work_id=j.work_id,
+        year=j.publication_year,
+        field_id=j.field_id,
+        cit_ok=cit_ok,
+        top=ibis.cases((cit_ok, j.top.cast("float64")), else_=ibis.literal(0.0)),
+        ncs=ibis.cases((cit_ok, j.ncs.cast("float64")), else_=ibis.literal(0.0)),
+        n_countries=j.n_countries.fill_null(0),
+        has_x=j.has_x.fill_null(0),
+    )
+
+
+def _sums(tbl: ir.Table, keys: list[str]) -> ir.Table:
+    """Per ``keys``: ``n`` works, ``n_cit``, ``top``, ``ncs``, ``n_country`` (works with ≥ 1 country), ``n_intl``."""
+    return tbl.group_by(keys).aggregate(
+        n=tbl.work_id.count(),
+        n_cit=tbl.cit_ok.cast("int64").sum(),
+        top=tbl.top.sum(),
+        ncs=tbl.ncs.sum(),
+        n_country=(tbl.n_countries >= 1).cast("int64").sum(),
+        n_intl=(tbl.n_countries >= 2).cast("int64").sum(),
+    )
+
+
+def _rates(tbl: ir.Table, prefix: str = "") -> dict[str, ir.Value]:
+    def div(a: ir.Value, b: ir.Value) -> ir.Value:
+        return ibis.cases((b > 0, a.cast("float64") / b.cast("float64")), else_=ibis.null("float64"))
+
+    return {
+        f"{prefix}top_share": div(tbl.top, tbl.n_cit),
+        f"{prefix}mncs": div(tbl.ncs, tbl.n_cit),
+        f"{prefix}intl_share": div(tbl.n_intl, tbl.n_country),
+    }
+
+
+def _profiles(aw: ir.Table, own_units: ir.Table, key: str) -> ir.Table:
+    """Per ``key`` (author or member): ``first_year``, ``main_field`` (modal field, ties → smallest id) and
+    ``home`` (modal country of the own affiliations in the first three publication years, ties → first code)."""
+    first = aw.group_by(key).aggregate(first_year=aw.year.min())
+    fc = aw.group_by([key, "field_id"]).aggregate(k=aw.work_id.nunique())
+    fc = fc.filter(fc.field_id.notnull())
+    fc = fc.mutate(r=ibis.row_number().over(group_by=fc[key], order_by=[ibis.desc(fc.k), fc.field_id]))
+    fld = fc.filter(fc.r == 0).select(key, main_field="field_id")
+    u = own_units.join(first, key)
+    u = u.filter(u.year <= u.first_year + 2)
+    hc = u.group_by([key, "country"]).aggregate(k=u.work_id.nunique())
+    hc = hc.mutate(r=ibis.row_number().over(group_by=hc[key], order_by=[ibis.desc(hc.k), hc.country]))
+    home = hc.filter(hc.r == 0).select(key, home="country")
+    out = first.left_join(fld, key).drop(f"{key}_right")
+    out = out.left_join(home, key).drop(f"{key}_right")
+    return out
+
+
+def _phase_expr(year: ir.IntegerValue, start: ir.IntegerValue, end: ir.IntegerValue, k: int) -> ir.StringValue:
+    return ibis.cases(
+        ((year >= start - k) & (year < start), ibis.literal("before")),
+        ((year >= start) & (year <= end), ibis.literal("during")),
+        ((year > end) & (year <= end + k), ibis.literal("after")),
+        else_=ibis.null("string"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# DiD with a cluster bootstrap over members
+
+
+def _did(
+    unit_sums: pa.Table,
+    members: list[str],
+    *,
+    bootstrap: int,
+    seed: int,
+    ci: float,
+) -> pa.Table:
+    """Difference in differences of pooled ratios, members vs their controls (each member's controls weighted
+    1/#controls), after − before; percentile bootstrap over members (a member is resampled with its controls)."""
+    idx = {m: i for i, m in enumerate(members)}
+    n = len(members)
+    cols = ("n", "years", "top", "n_cit", "ncs", "n_intl", "n_country")
+    # arrays[role][phase][col] -> (n,) member-level sums
+    arr = {r: {ph: {c: np.zeros(n) for c in cols} for ph in ("before", "after")} for r in ("member", "control")}
+    d = unit_sums.to_pydict()
+    for i in range(unit_sums.num_rows):
+        ph = d["phase"][i]
+        if ph not in ("before", "after"):
+            continue
+        j = idx[d["member_key"][i]]
+        w = float(d["weight"][i])
+        a = arr[d["role"][i]][ph]
+        for c in cols:
+            a[c][j] += w * float(d[c][i] or 0.0)
+    rng = np.random.default_rng(seed)
+    counts = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(bootstrap)]) if n else None
+    rows: dict[str, list[Any]] = {k: [] for k in (
+        "metric", "members", "member_before", "member_after", "control_before", "control_after",
+        "member_change", "control_change", "did", "ci_low", "ci_high", "ci", "bootstrap", "excludes_zero",
+    )}
+    for metric, (num, den) in METRICS.items():
+
+        def ratio(role: str, ph: str, weights: np.ndarray | None = None) -> Any:
+            a = arr[role][ph]
+            if weights is None:
+                nu, de = a[num].sum(), a[den].sum()
+                return nu / de if de > 0 else float("nan")
+            nu, de = weights @ a[num], weights @ a[den]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.where(de > 0, nu / np.where(de > 0, de, 1), np.nan)
+
+        mb, ma, cb, ca = ratio("member", "before"), ratio("member", "after"), ratio("control", "before"), ratio("control", "after")
+        did = (ma - mb) - (ca - cb)
+        lo = hi = float("nan")
+        if counts is not None and bootstrap > 0:
+            bd = (ratio("member", "after", counts) - ratio("member", "before", counts)) - (
+                ratio("control", "after", counts) - ratio("control", "before", counts)
+            )
+            bd = bd[np.isfinite(bd)]
+            if bd.size:
+                lo, hi = (float(x) for x in np.quantile(bd, [(1 - ci) / 2, (1 + ci) / 2]))
+        for k, v in (
+            ("metric", metric), ("members", n), ("member_before", mb), ("member_after", ma), ("control_before", cb),
+            ("control_after", ca), ("member_change", ma - mb), ("control_change", ca - cb), ("did", did),
+            ("ci_low", lo), ("ci_high", hi), ("ci", ci), ("bootstrap", bootstrap),
+            ("excludes_zero", bool(np.isfinite(lo) and (lo > 0 or hi < 0))),
+        ):
+            rows[k].append(None if isinstance(v, float) and not np.isfinite(v) else v)
+    return pa.table(rows)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# evaluate
+
+
+def evaluate(
+    engine: Engine,
+    cohort: Cohort,
+    *,
+    country: str = "JP",
+    k: int = 3,
+    controls: int = 3,
+    caliper: int = 2,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    ci: float = 0.9,
+    pct: Any = 10,
+    method: str = "cwts",
+    profile: str = "nistep",
+    level: str = "subfield",
+    by_type: bool = True,
+    window: int = 4,
+    census_year: int | None = None,
+    self_citations: bool | None = None,
+) -> CohortResult:
+    """Evaluate ``cohort`` on ``engine``'s store against ``country``'s national average and matched controls.
+
+    Phases per member with fellowship start ``S`` and end ``E``: before ``[S−k, S−1]``, during ``[S, E]``, after
+    ``[E+1, E+k]``. Top x% (``pct``, ``method``) and NCS come from the indicator core (``work_scores`` semantics;
+    reference sets ``level`` × year (× type), fixed citation ``window``); only works whose window ends by the
+    census year (default: the last publication year in the store) enter Top/MNCS. See ``docs/cohort.md``.
+    """
+    if k < 1:
+        raise ConfigError(f"k {k}: the before/after periods are at least 1 year")
+    if controls < 0:
+        raise ConfigError(f"controls {controls}: expected ≥ 0")
+    if not 0 < ci < 1:
+        raise ConfigError(f"ci {ci}: expected a level in (0, 1), e.g. 0.9")
+    if bootstrap < 0:
+        raise ConfigError(f"bootstrap {bootstrap}: expected ≥ 0")
+    country = country.strip().upper()
+    t = StoreTables.from_engine(engine)
+    sc = Scope(profile=profile, level=level, by_type=by_type, window=window, self_citations=self_citations)
+    yr = engine.to_pyarrow(
+        t.works.aggregate(lo=t.works.publication_year.min(), hi=t.works.publication_year.max())
+    ).to_pylist()[0]
+    y_min, y_max = int(yr["lo"]), int(yr["hi"])
+    census = int(census_year) if census_year is not None else y_max
+    country = sc.country_map.get(country, country)
+
+    res = resolve(engine, cohort)
+    ok = pc.equal(res.column("status"), "resolved")
+    rm = res.filter(ok)
+    mem_keys = rm.column("person_id").to_pylist()
+    mem = ibis.memtable(
+        {
+            "member_key": mem_keys,
+            "author_id": rm.column("author_id").to_pylist(),
+            "start": rm.column("start").to_pylist(),
+            "end": rm.column("end").to_pylist(),
+        },
+        schema={"member_key": "string", "author_id": "string", "start": "int64", "end": "int64"},
+    )
+
+    W = _work_table(t, sc, pct=pct, method=method, country=country, census=census).cache()
+    a = t.authorships.filter(t.authorships.author_id.notnull())
+    aw = a.select("work_id", "author_id").distinct().join(W.select("work_id", "year", "field_id"), "work_id").cache()
+    units = sc.units(t, sc.works(t))
+    own = (
+        units.join(a.select("work_id", "author_position", "author_id"), ["work_id", "author_position"])
+        .select("author_id", "work_id", "country")
+        .distinct()
+    )
+    own = own.join(W.select("work_id", "year"), "work_id")
+
+    # national rates (country X, every document-set work with X in C(p))
+    wx = W.filter(W.has_x == 1)
+    nat_y = _sums(wx, ["year"])
+    national = engine.to_pyarrow(nat_y.mutate(**_rates(nat_y)).order_by("year"))
+    nat_fy = _sums(wx, ["field_id", "year"])
+    nat_fy = nat_fy.select("field_id", "year", **_rates(nat_fy, "r_"))
+    nat_y_r = nat_y.select("year", **_rates(nat_y, "y_"))
+
+    # member works and phases (member paper sets; cohort-level sets are deduplicated below)
+    mw = mem.join(aw, "author_id").select("member_key", "work_id", "year", "field_id", "start", "end")
+    mw = mw.distinct()
+    mw = mw.mutate(phase=_phase_expr(mw.year, mw.start, mw.end, k), rel_year=mw.year - mw.start)
+    mwj = mw.join(W.drop("year", "field_id"), "work_id")
+
+    def cohort_level(group: str) -> pa.Table:
+        x = mwj.filter(mwj[group].notnull()) if group == "phase" else mwj.filter(
+            (mwj.rel_year >= -k) & (mwj.year <= mwj.end + k)
+        )
+        x = x.select(group, "work_id", "year", "field_id", "cit_ok", "top", "ncs", "n_countries").distinct()
+        s = _sums(x, [group]).mutate(members=ibis.null("int64"))
+        s = s.mutate(**_rates(s))
+        # expected values: national rates in the same years (year mix) and field-years (field mix)
+        e = x.left_join(nat_y_r, "year").drop("year_right")
+        e = e.left_join(nat_fy, ["field_id", "year"]).drop("field_id_right", "year_right")
+        ev = e.group_by(group).aggregate(
+            national_top_share=ibis.cases((e.cit_ok, e.y_top_share), else_=ibis.null("float64")).mean(),
+            national_mncs=ibis.cases((e.cit_ok, e.y_mncs), else_=ibis.null("float64")).mean(),
+            national_intl_share=ibis.cases((e.n_countries >= 1, e.y_intl_share), else_=ibis.null("float64")).mean(),
+            expected_top_share=ibis.cases((e.cit_ok, e.r_top_share), else_=ibis.null("float64")).mean(),
+            expected_mncs=ibis.cases((e.cit_ok, e.r_mncs), else_=ibis.null("float64")).mean(),
+            expected_intl_share=ibis.cases((e.n_countries >= 1, e.r_intl_share), else_=ibis.null("float64")).mean(),
+        )
+        nm = mwj.filter(mwj[group].notnull()).group_by(group).aggregate(members_with_papers=mwj.member_key.nunique())
+        out = s.drop("members").left_join(ev, group).drop(f"{group}_right").left_join(nm, group).drop(f"{group}_right")
+        return engine.to_pyarrow(out.order_by(group))
+
+    by_phase = cohort_level("phase")
+    order = {p: i for i, p in enumerate(PHASES)}
+    by_phase = by_phase.take(sorted(range(by_phase.num_rows), key=lambda i: order[by_phase.column("phase")[i].as_py()]))
+    by_rel = cohort_level("rel_year")
+
+    # member profiles and matched controls
+    mprof = _profiles(
+        mem.join(aw, "author_id").select("member_key", "work_id", "year", "field_id"),
+        mem.join(own, "author_id").select("member_key", "work_id", "year", "country"),
+        "member_key",
+    )
+    prior_m = mw.filter(mw.year < mw.start).group_by("member_key").aggregate(prior=mw.work_id.nunique())
+    mp = mem.select("member_key", "start", "end").distinct().join(mprof, "member_key")
+    mp = mp.left_join(prior_m, "member_key").drop("member_key_right").mutate(prior=ibis._.prior.fill_null(0))
+    member_ids = mem.select("author_id")
+    if controls > 0:
+        cand = _profiles(aw.anti_join(member_ids, "author_id"), own.anti_join(member_ids, "author_id"), "author_id")
+        cand = cand.filter(cand.home.notnull() & cand.main_field.notnull())
+        pairs = mp.join(
+            cand,
+            (mp.home == cand.home)
+            & (mp.main_field == cand.main_field)
+            & ((cand.first_year - mp.first_year).abs() <= caliper)
+            & (cand.first_year < mp.start),
+        ).select(
+            "member_key", "start", "end", m_first=mp.first_year, m_prior=mp.prior, author_id=cand.author_id,
+            c_first=cand.first_year,
+        )
+        pw = pairs.join(aw.select("author_id", "work_id", "year"), "author_id")
+        pprior = pw.filter(pw.year < pw.start).group_by(["member_key", "author_id"]).aggregate(c_prior=pw.work_id.nunique())
+        pairs = pairs.left_join(pprior, ["member_key", "author_id"]).drop("member_key_right", "author_id_right")
+        pairs = pairs.mutate(c_prior=pairs.c_prior.fill_null(0))
+        dist = ((pairs.c_first - pairs.m_first).cast("float64") / max(caliper, 1)) ** 2 + (
+            (pairs.c_prior + 1).cast("float64").ln() - (pairs.m_prior + 1).cast("float64").ln()
+        ) ** 2
+        pairs = pairs.mutate(distance=dist)
+        pairs = pairs.mutate(
+            rank=ibis.row_number().over(group_by=pairs.member_key, order_by=[pairs.distance, pairs.author_id])
+        )
+        ctl = pairs.filter(pairs["rank"] < controls).select(
+            "member_key", "author_id", "start", "end", "distance", "c_first", "c_prior", rank=pairs["rank"] + 1
+        )
+        ctl_tbl = engine.to_pyarrow(ctl.order_by(["member_key", "rank"]))
+    else:
+        ctl_tbl = pa.table({c: pa.array([], pa.string()) for c in ("member_key", "author_id")}).append_column(
+            "start", pa.array([], pa.int64())
+        ).append_column("end", pa.array([], pa.int64()))
+    nctl: dict[str, int] = {}
+    for mk in ctl_tbl.column("member_key").to_pylist():
+        nctl[mk] = nctl.get(mk, 0) + 1
+
+    # per-unit phase sums (members and controls), then DiD in numpy over the small member-level table
+    did_keys = [m for m in mem_keys if nctl.get(m, 0) > 0]
+    units_tbl = ibis.memtable(
+        {
+            "member_key": mem_keys + ctl_tbl.column("member_key").to_pylist(),
+            "author_id": rm.column("author_id").to_pylist() + ctl_tbl.column("author_id").to_pylist(),
+            "role": ["member"] * len(mem_keys) + ["control"] * ctl_tbl.num_rows,
+            "weight": [1.0] * len(mem_keys) + [1.0 / nctl[m] for m in ctl_tbl.column("member_key").to_pylist()],
+            "start": rm.column("start").to_pylist() + ctl_tbl.column("start").to_pylist(),
+            "end": rm.column("end").to_pylist() + ctl_tbl.column("end").to_pylist(),
+        },
+        schema={"member_key": "string", "author_id": "string", "role": "string", "weight": "float64",
+                "start": "int64", "end": "int64"},
+    )
+    uw = units_tbl.join(aw.select("author_id", "work_id", "year"), "author_id")
+    uw = uw.mutate(phase=_phase_expr(uw.year, uw.start, uw.end, k))
+    uw = uw.filter(uw.phase.notnull()).join(W.drop("year", "field_id"), "work_id")
+    us = engine.to_pyarrow(_sums(uw, ["member_key", "author_id", "role", "weight", "phase", "start", "end"]))
+    # years observed per phase (clipped to the store's years) for papers per year
+    yrs = []
+    for st, en, ph in zip(us.column("start").to_pylist(), us.column("end").to_pylist(), us.column("phase").to_pylist(), strict=True):
+        lo, hi = {"before": (st - k, st - 1), "during": (st, en), "after": (en + 1, en + k)}[ph]
+        yrs.append(max(0, min(hi, y_max) - max(lo, y_min) + 1))
+    us = us.append_column("years", pa.array(yrs, pa.float64()))
+    # units without papers in a phase still count their years in the papers-per-year denominator
+    seen = {(mk, aid, ph) for mk, aid, ph in zip(us.column("member_key").to_pylist(), us.column("author_id").to_pylist(), us.column("phase").to_pylist(), strict=True)}
+    add: dict[str, list[Any]] = {c: [] for c in us.column_names}
+    ud = units_tbl.to_pyarrow().to_pydict()
+    for i in range(len(ud["member_key"])):
+        for ph, (lo, hi) in (("before", (ud["start"][i] - k, ud["start"][i] - 1)), ("after", (ud["end"][i] + 1, ud["end"][i] + k))):
+            if (ud["member_key"][i], ud["author_id"][i], ph) in seen:
+                continue
+            row = {c: 0 for c in us.column_names}
+            row.update(member_key=ud["member_key"][i], author_id=ud["author_id"][i], role=ud["role"][i], weight=ud["weight"][i],
+                       phase=ph, start=ud["start"][i], end=ud["end"][i], years=float(max(0, min(hi, y_max) - max(lo, y_min) + 1)),
+                       top=0.0, ncs=0.0)
+            for c in us.column_names:
+                add[c].append(row[c])
+    if add["member_key"]:
+        us = pa.concat_tables([us, pa.table(add, schema=us.schema)])
+    us = us.sort_by([("member_key", "ascending"), ("role", "ascending"), ("author_id", "ascending"), ("phase", "ascending")])
+    us_did = us.filter(pc.is_in(us.column("member_key"), pa.array(did_keys, pa.string())))
+    did = _did(us_did, did_keys, bootstrap=bootstrap, seed=seed, ci=ci)
+
+    # members table: resolution + profile + number of controls
+    prof = engine.to_pyarrow(mp.select("member_key", "first_year", "main_field", "home", "prior"))
+    pd_ = {r["member_key"]: r for r in prof.to_pylist()}
+    keys = res.column("person_id").to_pylist()
+    members = res
+    for col, typ in (("first_year", pa.int64()), ("main_field", pa.int64()), ("home", pa.string()), ("prior", pa.int64())):
+        members = members.append_column(
+            "papers_before" if col == "prior" else col, pa.array([pd_.get(x, {}).get(col) for x in keys], typ)
+        )
+    members = members.append_column("controls", pa.array([nctl.get(x, 0) for x in keys], pa.int64()))
+
+    prov = {
+        **engine.provenance,
+        "indicator": "cohort_evaluate",
+        "cohort_file": cohort.path,
+        "country": country,
+        "k": k,
+        "controls": controls,
+        "caliper": caliper,
+        "bootstrap": bootstrap,
+        "seed": seed,
+        "ci": ci,
+        "pct": str(pct),
+        "method": method,
+        "census_year": census,
+        "years_in_store": [y_min, y_max],
+        "scope": sc.provenance(),
+        "members_in_file": cohort.members.num_rows,
+        "members_resolved": rm.num_rows,
+        "members_in_did": len(did_keys),
+        "problems": len(cohort.problems),
+    }
+    return CohortResult(
+        members=members,
+        by_phase=by_phase,
+        by_relative_year=by_rel,
+        national=national,
+        did=did,
+        controls=ctl_tbl,
+        problems=cohort.problems_table(),
+        provenance=prov,
+    )
