@@ -92,3 +92,25 @@ def test_international_flag_agrees_with_openalex(real_store: Path, capsys: pytes
         print(f"\n[real data] international flag differs from OpenAlex's countries_distinct_count > 1 for: {differ}")
     # C(p) is the union of institution countries and authorships[].countries, which is what OpenAlex counts
     assert differ == []
+
+
+def test_funders_and_awards_of_real_records(real_store: Path) -> None:
+    """Issue 12: the funders (and awards) each real record acknowledges are in the store, one row per pair."""
+    eng = connect(real_store)
+    got = {(r["work_id"], r["funder_id"]) for r in eng.to_pyarrow(eng.work_funders).to_pylist()}
+    want = {
+        (rec["id"].rsplit("/", 1)[1], f["id"].rsplit("/", 1)[1])
+        for rec in _raw_records() for f in rec.get("funders") or [] if f.get("id")
+    }
+    assert want and got == want
+    names = {r["funder_id"]: r["funder_name"] for r in eng.to_pyarrow(eng.work_funders).to_pylist()}
+    assert names["F4320315140"] == "Nature Conservancy"
+    def short(x: str | None) -> str | None:
+        return x.rsplit("/", 1)[1] if x else None
+
+    got_awards = {(r["work_id"], r["award_key"]) for r in eng.to_pyarrow(eng.work_awards).to_pylist()}
+    want_awards = {
+        (short(rec["id"]), short(a.get("id")) or f"{short(a.get('funder_id'))}:{a.get('funder_award_id')}")
+        for rec in _raw_records() for a in rec.get("awards") or []
+    }
+    assert want_awards and got_awards == want_awards
