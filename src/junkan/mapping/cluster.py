@@ -78,24 +78,15 @@ def cluster_graph(
         memb = np.asarray(g.connected_components().membership, dtype=np.int64)
     else:
         g.es["weight"] = weight
-        if params.quality == "cpm":
-            part = leidenalg.find_partition(
-                g,
-                leidenalg.CPMVertexPartition,
-                weights="weight",
-                resolution_parameter=float(params.resolution),
-                n_iterations=int(params.n_iterations),
-                seed=int(params.seed),
-            )
-        else:
-            part = leidenalg.find_partition(
-                g,
-                leidenalg.RBConfigurationVertexPartition,
-                weights="weight",
-                resolution_parameter=float(params.resolution),
-                n_iterations=int(params.n_iterations),
-                seed=int(params.seed),
-            )
+        kind = leidenalg.CPMVertexPartition if params.quality == "cpm" else leidenalg.RBConfigurationVertexPartition
+        part = leidenalg.find_partition(
+            g,
+            kind,
+            weights="weight",
+            resolution_parameter=float(params.resolution),
+            n_iterations=int(params.n_iterations),
+            seed=int(params.seed),
+        )
         memb = np.asarray(part.membership, dtype=np.int64)
     if params.min_size > 0:
         memb = merge_small_clusters(memb, src, dst, weight, nw, params.min_size)

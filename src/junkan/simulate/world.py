@@ -750,13 +750,7 @@ def _calibrate_intl(w: World, rng_base: np.random.Generator) -> None:
         c2 = cdf_pick_rows(w.partner_cdf, cty[has2], rng.random(int(has2.sum())))
         pap = np.concatenate([pap[seen], pap[has2 & seen]])
         cty = np.concatenate([cty[seen], c2[seen[has2]]])
-        key = unique_sorted(pap * 256 + cty)
-        pp, pc = key // 256, key % 256
-        ncty = np.bincount(pp, minlength=n)
-        intl = ncty[pp] >= 2
-        tot = np.bincount(pc, minlength=C)[:C].astype(float)
-        inn = np.bincount(pc[intl], minlength=C)[:C].astype(float)
-        meas = inn / np.maximum(tot, 1)
+        meas = _intl_shares(pap, cty, n, C)
         worst = 0.0
         for c, v in targets.items():
             m = float(np.clip(meas[c], 0.01, 0.99))
@@ -810,10 +804,14 @@ def _measure_generated(w: World, t: int, n: int, rng: np.random.Generator, build
     sec &= geo.inst_country_known[np.maximum(s_inst, 0)]
     pap = np.concatenate([a_paper[seen], a_paper[sec]])
     cty = np.concatenate([c[seen], geo.inst_country[s_inst[sec]].astype(np.int64)])
+    return _intl_shares(pap, cty, n, C)
+
+
+def _intl_shares(pap: np.ndarray, cty: np.ndarray, n: int, C: int) -> np.ndarray:
+    """Per country, the share of its papers (whole counting) with >= 2 distinct countries, from (paper, country) pairs."""
     key = unique_sorted(pap * 256 + cty)
     pp, pc = key // 256, key % 256
-    ncty = np.bincount(pp, minlength=n)
-    intl = ncty[pp] >= 2
+    intl = np.bincount(pp, minlength=n)[pp] >= 2
     tot = np.bincount(pc, minlength=C)[:C].astype(float)
     inn = np.bincount(pc[intl], minlength=C)[:C].astype(float)
     return inn / np.maximum(tot, 1)

@@ -602,9 +602,6 @@ _AUTHOR_TABLE_SQL: dict[str, str] = {
         GROUP BY author_id, _ord, institution_id, year""",
 }
 
-_WITH_INPUT_ID = frozenset({"works", "authors"})
-
-
 def _key_order(table: str) -> str:
     return ", ".join(f'"{k}"' for k in TABLES[table].key)
 
