@@ -107,7 +107,7 @@ def run_guarded(fn: Callable[[], Any]) -> Any:
 
 def build_command() -> Any:
     """The whole ``junkan`` command tree as a Click command (Typer commands plus generated indicator commands)."""
-    from junkan.cli import commands, evaluations, maps  # noqa: F401  (register the commands)
+    from junkan.cli import brief, commands, evaluations, exports, fetch, maps, web  # noqa: F401  (register the commands)
     from junkan.cli.indicators import register_indicators
 
     register_indicators(app)
