@@ -40,7 +40,7 @@ import pyarrow.parquet as pq
 from junkan.errors import BadInputError, ConfigError, IngestError
 from junkan.model.schema import TABLES, arrow_schema
 from junkan.sources.openalex_schema import AUTHOR_SPEC, WORK_SPEC, duckdb_columns, validate
-from junkan.store import Store, VersionWriter, file_sha256, open_store
+from junkan.store import Store, VersionWriter, disk_full_error, file_sha256, is_disk_full, open_store
 
 __all__ = ["IngestReport", "InputFile", "discover", "ingest"]
 
@@ -326,6 +326,8 @@ def _stage(
                 ).fetchone()
                 fast_ok = bad == 0
             except (duckdb.Error, UnicodeDecodeError) as exc:  # DuckDB's message may quote undecodable bytes
+                if isinstance(exc, duckdb.OutOfMemoryException):  # reliability (issue 11): not a bad file
+                    raise _out_of_memory(inp.path, exc) from exc
                 log.info("%s: DuckDB could not read it as is (%s); checking record by record", inp.path, exc)
         if not fast_ok:
             path_taken = "checked"
@@ -354,6 +356,11 @@ def _create_empty_w(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE w AS SELECT {select} LIMIT 0")
 
 
+#: Staged per-input tables are read once by the merge and then deleted: LZ4 writes and reads faster than the
+#: store's ZSTD (measured: references of 50k works 1.28 s vs 1.73 s), at a larger temporary size.
+_STAGED_FORMAT = "FORMAT parquet, COMPRESSION lz4_raw"
+
+
 def _flatten(con: duckdb.DuckDBPyConnection, entity: Entity, out: Path) -> None:
     """Write this input's canonical tables (plus ``_ord``, the record's position) from temp table ``w``.
 
@@ -371,15 +378,15 @@ def _flatten(con: duckdb.DuckDBPyConnection, entity: Entity, out: Path) -> None:
         for table, sql in _WORK_TABLE_SQL.items():
             cols = _cols(table, staged=True)
             order = f" ORDER BY _ord, {_key_order(table)}" if table in _GROUPED else ""
-            con.execute(f"COPY (SELECT {cols} FROM ({sql}){order}) TO '{out / table}.parquet' (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f"COPY (SELECT {cols} FROM ({sql}){order}) TO '{out / table}.parquet' ({_STAGED_FORMAT})")
         for table, sql in _ENTITY_SQL.items():
             cols = _cols(table) + ", _ord, pos"
-            con.execute(f"COPY (SELECT {cols} FROM ({sql})) TO '{out / ('obs_' + table)}.parquet' (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f"COPY (SELECT {cols} FROM ({sql})) TO '{out / ('obs_' + table)}.parquet' ({_STAGED_FORMAT})")
     else:
         for table, sql in _AUTHOR_TABLE_SQL.items():
             cols = _cols(table, staged=True)
             order = f" ORDER BY _ord, {_key_order(table)}" if table in _GROUPED else ""
-            con.execute(f"COPY (SELECT {cols} FROM ({sql}){order}) TO '{out / table}.parquet' (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f"COPY (SELECT {cols} FROM ({sql}){order}) TO '{out / table}.parquet' ({_STAGED_FORMAT})")
     con.execute("DROP TABLE IF EXISTS w")
 
 
@@ -396,6 +403,7 @@ def _stage_checked(
     quarantine: list[dict[str, Any]] = []
     read = 0
     clean_path = tmp / "clean.jsonl"
+    origin: list[int] = []  # reliability (issue 11): the input line (record number) of each clean line
 
     def reject(line: int | None, raw: bytes | None, rid: Any, fld: str | None, reason: str) -> None:
         if on_error == "raise":
@@ -425,6 +433,7 @@ def _stage_checked(
                 if bad:
                     reject(rec_no, orjson.dumps(obj), obj.get("id") if isinstance(obj, dict) else None, *bad)
                     continue
+                origin.append(rec_no)
                 clean.write(orjson.dumps(obj) + b"\n")
         else:
             for line_no, line, problem in _iter_lines(inp.path):
@@ -447,20 +456,44 @@ def _stage_checked(
                 if bad:
                     reject(line_no, line, obj.get("id") if isinstance(obj, dict) else None, *bad)
                     continue
+                origin.append(line_no)
                 clean.write(line.rstrip(b"\r") + b"\n")
-    if clean_path.stat().st_size:
+    while clean_path.stat().st_size:
         try:
             con.execute(f"CREATE OR REPLACE TEMP TABLE w AS SELECT * FROM {_read_json_sql(inp.entity)}", [str(clean_path)])
+            break
         except (duckdb.Error, UnicodeDecodeError) as exc:  # the validator let through something DuckDB refuses: a bug
-            raise IngestError(
-                f"{inp.path}: records passed validation but DuckDB refused them ({exc}); please report this"
-            ) from exc
+            if isinstance(exc, duckdb.OutOfMemoryException):  # reliability (issue 11): not a validator bug
+                raise _out_of_memory(inp.path, exc) from exc
+            # Reliability (issue 11, found by fuzzing: "publication_year": "1e3" passes the validator, DuckDB refuses
+            # it): quarantine the record DuckDB names and retry, instead of failing the whole ingest.
+            m = re.search(r"in line (\d+): (.*)", str(exc))
+            if not m or not 1 <= int(m.group(1)) <= len(origin):
+                raise IngestError(
+                    f"{inp.path}: records passed validation but DuckDB refused them ({exc}); please report this"
+                ) from exc
+            k = int(m.group(1))
+            lines = clean_path.read_bytes().split(b"\n")
+            raw = lines.pop(k - 1)
+            clean_path.write_bytes(b"\n".join(lines))
+            rid = orjson.loads(raw).get("id")
+            reject(origin.pop(k - 1), raw, rid, None, f"DuckDB cannot read this record: {m.group(2).strip()}")
     else:
         _create_empty_w(con, inp.entity)
     clean_path.unlink()
     if quarantine:
         pq.write_table(pa.Table.from_pylist(quarantine, schema=arrow_schema("quarantine")), tmp / "quarantine.parquet")
     return read, len(quarantine)
+
+
+def _out_of_memory(path: str, exc: BaseException) -> IngestError:
+    """Reliability (issue 11): DuckDB's read_json reserves 2 × maximum_object_size (512 MiB) per file read."""
+    first = str(exc).strip().splitlines()[0]
+    return IngestError(
+        f"{path}: DuckDB ran out of memory under the memory limit ({first}). Reading JSON needs about 600 MB per "
+        "file read at once (2 × the largest record size allowed, 256 MiB): raise --memory-limit to 1GB or more, "
+        "or lower --threads"
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -530,11 +563,12 @@ _WORK_TABLE_SQL: dict[str, str] = {
         SELECT work_id, CAST(pos AS INTEGER) AS author_position,
                unnest(list_distinct(a.countries)) AS country_code, _ord
         FROM nw_auth""",
+    # Distinct pairs by a row-level DISTINCT: 1.5x cheaper than list_distinct per record (measured).
     "references": f"""
-        SELECT work_id,
-               unnest(list_distinct(list_transform(referenced_works, x -> {_short('x')}))) AS cited_work_id,
-               _ord
-        FROM nw""",
+        SELECT DISTINCT work_id, cited_work_id, _ord FROM (
+            SELECT work_id, unnest(list_transform(referenced_works, x -> {_short('x')})) AS cited_work_id, _ord
+            FROM nw)
+        WHERE cited_work_id IS NOT NULL""",
     "work_topics": f"""
         SELECT work_id, topic_id, max(score) AS score, bool_or(is_primary) AS is_primary, _ord FROM (
             SELECT work_id, _ord, {_short('t.id')} AS topic_id, t.score AS score,
@@ -741,6 +775,27 @@ def _find_raw(path: str, fmt: str, ids: set[str]) -> dict[str, list[tuple[int, s
     return found
 
 
+def _disk_full_is_a_store_error(fn: Callable[..., IngestReport]) -> Callable[..., IngestReport]:
+    """Reliability (issue 11): a full disk during ingest raises a clear StoreError (not DuckDB's raw
+    IOException) and removes the unfinished staging folders that filled it; finished ones are kept for the rerun."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(paths: Sequence[str | os.PathLike[str]], store: str | os.PathLike[str], *args: Any, **kwargs: Any) -> IngestReport:
+        try:
+            return fn(paths, store, *args, **kwargs)
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            work = Path(store) / "work"
+            for p in [*work.glob("*.tmp"), work / "duckdb-merge"]:
+                shutil.rmtree(p, ignore_errors=True)
+            raise disk_full_error(store, exc) from exc
+
+    return wrapper
+
+
+@_disk_full_is_a_store_error
 def ingest(
     paths: Sequence[str | os.PathLike[str]],
     store: str | os.PathLike[str],
