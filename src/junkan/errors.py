@@ -11,6 +11,7 @@ __all__ = [
     "BackendCapabilityError",
     "BadInputError",
     "ConfigError",
+    "FetchError",
     "IngestError",
     "JunkanError",
     "SimulationError",
@@ -58,6 +59,21 @@ class BadInputError(JunkanError):
 
 class IngestError(JunkanError):
     """An ingest run could not complete (the previous store version stays published)."""
+
+
+class FetchError(IngestError):
+    """Records could not be fetched from an online source (the message names the page, cursor and URL).
+
+    What was fetched before the error stays on disk, so the same command resumes; nothing is published.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, page: int | None = None, cursor: str | None = None) -> None:
+        self.url = url
+        self.page = page
+        self.cursor = cursor
+        where = ", ".join(p for p in (f"page {page}" if page is not None else None,
+                                      f"cursor {cursor!r}" if cursor is not None else None) if p)
+        super().__init__((f"{where}: {message}" if where else message) + (f"; URL: {url}" if url else ""))
 
 
 class StoreError(JunkanError):
