@@ -211,7 +211,7 @@ WORK_FUNDERS = Table(
     key=("work_id", "funder_id"),
     columns=(
         C("work_id", "VARCHAR", "Work id.", "id", nullable=False),
-        C("funder_id", "VARCHAR", "Funder id (F…).", "funders[].id", nullable=False),
+        C("funder_id", "VARCHAR", "Funder id (F…); null when the source names the funder without an id (Scopus, Web of Science exports).", "funders[].id"),
         C("funder_name", "VARCHAR", "Funder name.", "funders[].display_name"),
         C("ror", "VARCHAR", "Funder ROR id without URL prefix.", "funders[].ror"),
     ),
@@ -228,6 +228,16 @@ WORK_AWARDS = Table(
         C("funder_name", "VARCHAR", "Funder name.", "awards[].funder_display_name"),
         C("funder_award_id", "VARCHAR", "The funder's own award number.", "awards[].funder_award_id"),
         C("display_name", "VARCHAR", "Award title.", "awards[].display_name"),
+    ),
+)
+
+WORK_FUNDING_TEXTS = Table(
+    "work_funding_texts",
+    "Funding acknowledgement text as printed by an export (Scopus Funding Texts, Web of Science FX); empty for OpenAlex.",
+    key=("work_id",),
+    columns=(
+        C("work_id", "VARCHAR", "Work id.", "(export readers)", nullable=False),
+        C("funding_text", "VARCHAR", "The funding text as printed.", "Scopus `Funding Texts`/`Funding Text 1…`; WoS `FX`", nullable=False),
     ),
 )
 
@@ -257,6 +267,95 @@ AUTHOR_AFFILIATIONS = Table(
         C("institution_id", "VARCHAR", "Institution id.", "affiliations[].institution.id", nullable=False),
         C("country_code", "VARCHAR", "Institution country, as given.", "affiliations[].institution.country_code"),
         C("year", "INTEGER", "A year the author is affiliated there.", "affiliations[].years[]", nullable=False),
+    ),
+)
+
+WORK_SOURCES = Table(
+    "work_sources",
+    "Every source record (OpenAlex, Web of Science, Scopus, OpenAlex CSV) that became a work, and how it was matched "
+    "(written by junkan.sources.merge; a store built only by `ingest openalex` has no rows: each work is its own record).",
+    key=("data_source", "source_record_id"),
+    entity="merged",
+    columns=(
+        C("work_id", "VARCHAR", "The canonical work id the record became.", "(set by the merger)", nullable=False),
+        C("data_source", "VARCHAR", "Source of the record (openalex, wos, scopus, openalex-csv).", "(set by the reader)", nullable=False),
+        C("source_record_id", "VARCHAR", "The record's own id (W…, WOS:…, Scopus EID).", "(set by the reader)", nullable=False),
+        C("input_id", "INTEGER", "Index of the input file in manifest.json `inputs`.", "(set by the merger)"),
+        C("matched_by", "VARCHAR", "How the record joined the work: canonical (it gives the id), id, doi or title-key.", "(set by the merger)", nullable=False),
+    ),
+)
+
+FIELD_PROVENANCE = Table(
+    "field_provenance",
+    "Which source record supplied each field of a work described by two or more records (works columns by name; "
+    "authorships, work_topics, work_funders, work_awards and references as whole lists). Works with one record "
+    "have no rows: every field comes from `works.data_source`.",
+    key=("work_id", "field"),
+    entity="merged",
+    columns=(
+        C("work_id", "VARCHAR", "Work id.", "(set by the merger)", nullable=False),
+        C("field", "VARCHAR", "A works column, or a list: authorships, work_topics, work_funders, work_awards, references.", "(set by the merger)", nullable=False),
+        C("data_source", "VARCHAR", "Source that supplied it.", "(set by the merger)", nullable=False),
+        C("source_record_id", "VARCHAR", "Record that supplied it.", "(set by the merger)", nullable=False),
+    ),
+)
+
+WORK_BIBLIO = Table(
+    "work_biblio",
+    "Bibliographic locator of a work as printed by an export (used to match cited references by author, year, "
+    "source, volume and page).",
+    key=("work_id",),
+    entity="export",
+    columns=(
+        C("work_id", "VARCHAR", "Work id.", "(set by the reader)", nullable=False),
+        C("volume", "VARCHAR", "Volume.", "VL / Volume / biblio.volume"),
+        C("issue", "VARCHAR", "Issue.", "IS / Issue / biblio.issue"),
+        C("first_page", "VARCHAR", "First page (or article number).", "BP / Page start / biblio.first_page"),
+        C("last_page", "VARCHAR", "Last page.", "EP / Page end / biblio.last_page"),
+        C("source_title", "VARCHAR", "Source (journal) title as printed.", "SO / Source title"),
+        C("source_abbreviation", "VARCHAR", "Abbreviated source title (WoS J9, Scopus abbreviated source title).", "J9 / Abbreviated Source Title"),
+    ),
+)
+
+CITED_REFERENCES = Table(
+    "cited_references",
+    "Cited references as printed in exports, with the work each was matched to (doi, key or a synthetic R: id); "
+    "`references` holds the resulting distinct (citing, cited) links.",
+    key=("data_source", "source_record_id", "ordinal"),
+    entity="export",
+    columns=(
+        C("work_id", "VARCHAR", "Canonical id of the citing work.", "(set by the merger)", nullable=False),
+        C("data_source", "VARCHAR", "Source of the citing record.", "(set by the reader)", nullable=False),
+        C("source_record_id", "VARCHAR", "Id of the citing record in its source.", "(set by the reader)", nullable=False),
+        C("ordinal", "INTEGER", "0-based position in the record's reference list.", "(set by the reader)", nullable=False),
+        C("raw", "VARCHAR", "The reference as printed.", "CR / References"),
+        C("doi", "VARCHAR", "DOI of the cited item (lower case), when printed.", "(parsed)"),
+        C("first_author", "VARCHAR", "First author as printed.", "(parsed)"),
+        C("year", "INTEGER", "Year.", "(parsed)"),
+        C("source_title", "VARCHAR", "Source title as printed (abbreviated in WoS).", "(parsed)"),
+        C("volume", "VARCHAR", "Volume.", "(parsed)"),
+        C("first_page", "VARCHAR", "First page.", "(parsed)"),
+        C("title", "VARCHAR", "Cited title, when the format prints it (Scopus).", "(parsed)"),
+        C("cited_work_id", "VARCHAR", "The matched work id, or a synthetic `R:` id from the normalised key.", "(set by the merger)", nullable=False),
+        C("matched_by", "VARCHAR", "doi, key or synthetic.", "(set by the merger)", nullable=False),
+    ),
+)
+
+ADDRESS_AUDIT = Table(
+    "address_audit",
+    "Every address → country decision of the export readers (which string gave which country, by which rule), "
+    "kept by the merger for each record of a work.",
+    key=("data_source", "source_record_id", "author_position", "address"),
+    entity="export",
+    columns=(
+        C("work_id", "VARCHAR", "Canonical id of the work.", "(set by the merger)", nullable=False),
+        C("data_source", "VARCHAR", "Source of the record.", "(set by the reader)", nullable=False),
+        C("source_record_id", "VARCHAR", "Id of the record in its source.", "(set by the reader)", nullable=False),
+        C("author_position", "INTEGER", "0-based author position; null for an address not tied to an author.", "(set by the reader)"),
+        C("address", "VARCHAR", "The address as printed.", "C1 / Affiliations"),
+        C("matched", "VARCHAR", "The part of the address that decided the country.", "(set by the reader)"),
+        C("country_code", "VARCHAR", "ISO 3166-1 alpha-2; null when no country could be attributed.", "(set by the reader)"),
+        C("rule", "VARCHAR", "Which rule decided (alias, us-state, override, none, …).", "(set by the reader)"),
     ),
 )
 
@@ -291,8 +390,14 @@ TABLES: dict[str, Table] = {
         TOPICS,
         WORK_FUNDERS,
         WORK_AWARDS,
+        WORK_FUNDING_TEXTS,
         AUTHORS,
         AUTHOR_AFFILIATIONS,
+        WORK_SOURCES,
+        FIELD_PROVENANCE,
+        WORK_BIBLIO,
+        CITED_REFERENCES,
+        ADDRESS_AUDIT,
         QUARANTINE,
     )
 }

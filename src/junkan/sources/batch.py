@@ -68,6 +68,7 @@ class SourceBatch:
     cited: pa.Table = field(default_factory=CITED_SCHEMA.empty_table)  #: references as printed
     audit: pa.Table = field(default_factory=AUDIT_SCHEMA.empty_table)  #: address → country decisions
     rejected: pa.Table = field(default_factory=lambda: arrow_schema("quarantine").empty_table())  #: with reasons
+    warnings: list[str] = field(default_factory=list)  #: file-level findings (e.g. decoded as cp1252, not UTF-8)
 
     @property
     def kept(self) -> int:

@@ -982,6 +982,12 @@ def ingest(
                 "simulated": bool(prev.manifest.get("simulated")) if prev else False,
             }
             manifest["simulated"] = manifest["simulated"] or _is_simulated(new_inputs)
+            # Tables this ingest does not write (work_sources, cited_references … of junkan.sources.merge, the
+            # export readers' work_funding_texts): keep the previous version's rows rather than publish them empty.
+            if prev is not None:
+                for name in TABLES:
+                    if not writer.path(name).exists() and prev.table_path(name).exists():
+                        shutil.copyfile(prev.table_path(name), writer.path(name))
             published = writer.publish(manifest)
     finally:
         con.close()
