@@ -16,6 +16,7 @@ leaves the previous version published and readable; the next run removes the unf
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import logging
@@ -36,7 +37,9 @@ from junkan.model.schema import SCHEMA_VERSION, TABLES, arrow_schema
 __all__ = [
     "Store",
     "VersionWriter",
+    "disk_full_error",
     "file_sha256",
+    "is_disk_full",
     "open_store",
     "write_store",
 ]
@@ -115,14 +118,36 @@ class Store:
     def verify(self) -> None:
         """Check every table file against the checksum recorded in the manifest."""
         for name, meta in self.manifest.get("tables", {}).items():
-            path = self.table_path(name)
-            if not path.exists():
-                raise StoreError(f"store {self.root} version {self.version}: table file {path.name} is missing")
-            if file_sha256(path) != meta.get("sha256"):
-                raise StoreError(
-                    f"store {self.root} version {self.version}: {path.name} does not match its checksum "
-                    "in manifest.json (the store is corrupted; rebuild it or publish an earlier version)"
-                )
+            self._check_table(name, meta, full=True)
+
+    def check_files(self) -> None:
+        """Cheap check run by :func:`open_store`: every table file exists, and a file whose size or
+        modification time differs from what the manifest recorded at publish time is hashed in full.
+
+        Reliability (issue 11): a corrupted table (bytes changed in place) is reported when the store is
+        opened (``connect``), naming the table and both checksums, without hashing unchanged files.
+        """
+        for name, meta in self.manifest.get("tables", {}).items():
+            self._check_table(name, meta, full=False)
+
+    def _check_table(self, name: str, meta: dict[str, Any], *, full: bool) -> None:
+        path = self.table_path(name)
+        where = f"store {self.root} version {self.version}"
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            raise StoreError(f"{where}: table {name!r}: file {path.name} is missing") from None
+        if not full and "size" in meta and (st.st_size, st.st_mtime_ns) == (meta["size"], meta.get("mtime_ns")):
+            return  # unchanged since publish (stores published before sizes were recorded are only checked by verify)
+        if not full and "size" not in meta:
+            return
+        actual = file_sha256(path)
+        if actual != meta.get("sha256"):
+            raise StoreError(
+                f"{where}: table {name!r}: {path.name} does not match its checksum in manifest.json "
+                f"(sha256 expected {str(meta.get('sha256'))[:16]}…, found {actual[:16]}…; the store is corrupted: "
+                "rebuild it or publish an earlier version)"
+            )
 
     @property
     def provenance(self) -> dict[str, Any]:
@@ -154,13 +179,36 @@ def open_store(path: str | os.PathLike[str]) -> Store:
         raise StoreError(f"store {root}: published version {version!r} has no {MANIFEST}") from exc
     except json.JSONDecodeError as exc:
         raise StoreError(f"store {root}: {vdir / MANIFEST} is not valid JSON ({exc})") from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("tables", {}), dict):
+        raise StoreError(f"store {root}: {vdir / MANIFEST} is not a junkan manifest (the store is corrupted)")
     major = str(manifest.get("schema_version", "0")).split(".")[0]
     if major != SCHEMA_VERSION.split(".")[0]:
         raise StoreError(
             f"store {root} has schema version {manifest.get('schema_version')}; "
             f"this junkan reads {SCHEMA_VERSION}. Rebuild the store with this version."
         )
-    return Store(root=root, version=version, manifest=manifest)
+    store = Store(root=root, version=version, manifest=manifest)
+    store.check_files()  # reliability (issue 11): missing or changed table files are reported on open
+    return store
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True when ``exc`` (an OSError, a DuckDB or Arrow I/O error) means the disk or quota is full."""
+    return getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "no space left on device" in str(exc).lower()
+
+
+def disk_full_error(root: str | os.PathLike[str], exc: BaseException) -> StoreError:
+    """The clear error raised instead of a raw I/O error when a write into store ``root`` hits a full disk."""
+    try:
+        current = (Path(root) / CURRENT).read_text(encoding="utf-8").strip()
+        state = f"the store is unchanged: version {current} stays published"
+    except OSError:
+        state = "no store version was published"
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return StoreError(
+        f"no space left on device while writing store {root} ({first}); {state}. "
+        "Free some space (or pass a store on another disk) and rerun."
+    )
 
 
 def _next_version(root: Path) -> str:
@@ -207,6 +255,8 @@ class VersionWriter:
             if not p.exists():  # every version has every table, possibly empty
                 pq.write_table(arrow_schema(name).empty_table(), p, compression="zstd")
             tables[name] = {"rows": pq.ParquetFile(p).metadata.num_rows, "sha256": file_sha256(p)}
+            st = p.stat()  # reliability (issue 11): lets open_store notice a changed file without hashing it
+            tables[name].update(size=st.st_size, mtime_ns=st.st_mtime_ns)
         content = hashlib.sha256()
         for name in sorted(tables):
             tables[name]["content"] = table_content_hash(self.path(name))
@@ -286,6 +336,15 @@ def write_store(
     Missing tables are written empty. Used by tests with hand-computed fixtures and by readers of
     small inputs; large inputs go through :mod:`junkan.sources.openalex`.
     """
+    try:
+        return _write_store(root, tables, manifest)
+    except OSError as exc:  # reliability (issue 11): a full disk is a clear StoreError; nothing is published
+        if is_disk_full(exc):
+            raise disk_full_error(root, exc) from exc
+        raise
+
+
+def _write_store(root: str | os.PathLike[str], tables: dict[str, Any], manifest: dict[str, Any] | None) -> Store:
     with VersionWriter(root) as w:
         for name, data in tables.items():
             if name not in TABLES:
