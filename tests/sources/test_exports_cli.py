@@ -87,3 +87,27 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
     assert res.exit_code == 1 and ".csv" in res.output
     res = runner.invoke(app, ["ingest", "wos", str(DATA / "scopus_current.csv"), "-s", str(tmp_path / "t")])
     assert res.exit_code == 1 and "scopus_current.csv" in res.output
+
+
+@pytest.mark.parametrize(("source", "name", "ids"), [
+    ("wos", "wos_same_author.txt", ("WOS:000700000000001", "WOS:000700000000002", "WOS:000700000000003")),
+    ("scopus", "scopus_same_author.csv", ("2-s2.0-85200000001", "2-s2.0-85200000002", "2-s2.0-85200000003")),
+])
+def test_two_papers_of_one_author_journal_and_year_are_matched_by_volume_and_page(
+        tmp_path: Path, source: str, name: str, ids: tuple[str, str, str]) -> None:
+    # Tanaka H, 2019, Scientometrics: V118 P100 and V119 P200 are both in the file; the third record cites them
+    # and a V120 P300 paper that is not. Author, year and journal alone would make both candidates (ambiguous).
+    store = tmp_path / "store"
+    _run("-q", "ingest", source, str(DATA / name), "-s", str(store))
+    s = open_store(store)
+    cr = sorted(pq.read_table(s.table_path("cited_references")).to_pylist(), key=lambda r: r["ordinal"])
+    assert [(r["source_record_id"], r["volume"], r["first_page"], r["cited_work_id"], r["matched_by"]) for r in cr] == [
+        (ids[2], "118", "100", ids[0], "key"),
+        (ids[2], "119", "200", ids[1], "key"),
+        (ids[2], "120", "300", cr[2]["cited_work_id"], "synthetic"),
+    ]
+    assert cr[2]["cited_work_id"].startswith("R:")
+    links = {(r["work_id"], r["cited_work_id"]) for r in pq.read_table(s.table_path("references")).to_pylist()}
+    assert {(ids[2], ids[0]), (ids[2], ids[1])} <= links
+    bib = {r["work_id"]: (r["volume"], r["first_page"]) for r in pq.read_table(s.table_path("work_biblio")).to_pylist()}
+    assert (bib[ids[0]], bib[ids[1]]) == (("118", "100"), ("119", "200"))

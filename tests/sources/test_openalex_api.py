@@ -71,7 +71,10 @@ def test_real_pages_are_paged_to_the_last_cursor_and_land_in_the_store(tmp_path:
         assert r.params["per-page"] == "200" and r.params["filter"] == "publication_year:2020"
         assert r.params["mailto"] == "analyst@example.org" and r.params["api_key"] == KEY
         assert "mailto:analyst@example.org" in r.headers["user-agent"]
-    assert rep.finished == "end" and rep.pages == 7 and rep.records == 377 and len(rep.files) == 6
+    assert rep.finished == "end" and rep.pages == 7 and rep.records == 377
+    # the six page files are grouped into one chunk (the ingest input) and removed
+    assert rep.files == [tmp_path / "f" / "chunks" / "000001.jsonl"] and rep.chunks_run == 1
+    assert not list((tmp_path / "f" / "pages").iterdir())
     # meta.count of the first page (the six pages come from different real queries, so paging returns fewer)
     assert rep.count == 429 and rep.warnings == ["OpenAlex reported 429 matching records but paging returned 377"]
     assert [r["id"] for r in lines(rep.files)] == [r["id"] for p in pages for r in p["results"]]
@@ -83,31 +86,101 @@ def test_real_pages_are_paged_to_the_last_cursor_and_land_in_the_store(tmp_path:
     assert sorted(i["path"] for i in s.manifest["inputs"]) == sorted(str(f.resolve()) for f in rep.files)
     state = json.loads((tmp_path / "f" / "state.json").read_text())
     assert state["finished"] == "end" and state["next_cursor"] is None and state["query"]["filter"] == "publication_year:2020"
+    assert state["files"] == [] and [(c["file"], c["first_page"], c["last_page"], c["records"]) for c in state["chunks"]] == [
+        ("000001.jsonl", "000001.jsonl", "000006.jsonl", 377)]
 
 
 def test_generated_pages_end_on_a_null_cursor_and_per_page_is_sent(tmp_path: Path) -> None:
     recs = works(23)
     with ReplayServer(records=recs) as srv:
-        rep = fetch(Query(per_page=10, sort="publication_date:desc"), tmp_path / "f", client=client(srv))
+        rep = fetch(Query(per_page=10, sort="publication_date:desc"), tmp_path / "f", client=client(srv), chunk_records=10)
     assert [r.params["per-page"] for r in srv.requests] == ["10", "10", "10"]
     assert [r.params["sort"] for r in srv.requests] == ["publication_date:desc"] * 3
     assert [r.params["cursor"] for r in srv.requests] == ["*", srv.cursor_at(10), srv.cursor_at(20)]
     assert (rep.pages, rep.records, rep.count, rep.finished) == (3, 23, 23, "end")
-    assert [len(f.read_text().splitlines()) for f in rep.files] == [10, 10, 3]
+    assert [len(f.read_text().splitlines()) for f in rep.files] == [10, 10, 3]  # chunks of at most 10 records
     assert lines(rep.files) == recs
 
 
-def test_max_records_lowers_the_last_per_page_and_a_larger_limit_continues(tmp_path: Path) -> None:
+def test_max_records_lowers_the_last_per_page_and_a_larger_limit_continues_in_new_chunks(tmp_path: Path) -> None:
     with ReplayServer(records=works(25)) as srv:
-        rep = fetch(Query(per_page=10), tmp_path / "f", client=client(srv), max_records=15)
+        rep, ing = fetch_to_store(Query(per_page=10), tmp_path / "st", fetch_dir=tmp_path / "f", client=client(srv),
+                                  max_records=15, threads=1)
         assert (rep.records, rep.finished) == (15, "max_records")
         assert [r.params["per-page"] for r in srv.requests] == ["10", "5"]
-        again = fetch(Query(per_page=10), tmp_path / "f", client=client(srv), max_records=15)
-        assert again.requests == 0 and again.records == 15  # the limit is reached: nothing to fetch
-        more = fetch(Query(per_page=10), tmp_path / "f", client=client(srv))
+        assert [len(f.read_text().splitlines()) for f in rep.files] == [15] and ing.read == 15
+        first = rep.files[0].read_bytes()
+        again, ing2 = fetch_to_store(Query(per_page=10), tmp_path / "st", fetch_dir=tmp_path / "f", client=client(srv),
+                                     max_records=15, threads=1)
+        assert again.requests == 0 and again.chunks_run == 0 and ing2.read == 0  # rerun: nothing new published
+        v = open_store(tmp_path / "st").version
+        more, ing3 = fetch_to_store(Query(per_page=10), tmp_path / "st", fetch_dir=tmp_path / "f", client=client(srv), threads=1)
     assert more.resumed_at_page == 3 and (more.records, more.finished) == (25, "end")
     assert [r.params["cursor"] for r in srv.requests][2:] == [srv.cursor_at(15)]  # the last page: next_cursor null
-    assert lines(more.files) == works(25)
+    # the first chunk is sealed (same bytes); the 10 new records form a new chunk, the only input ingested
+    assert [len(f.read_text().splitlines()) for f in more.files] == [15, 10] and more.files[0].read_bytes() == first
+    assert (ing3.read, ing3.kept, len(ing3.skipped_inputs)) == (10, 10, 1)
+    s = open_store(tmp_path / "st")
+    assert s.version != v and s.row_count("works") == 25 and lines(more.files) == works(25)
+
+
+def test_a_run_killed_while_grouping_pages_is_completed_by_the_next_run(tmp_path: Path, monkeypatch) -> None:
+    import junkan.sources.openalex_api as api
+
+    with ReplayServer(records=works(7)) as srv:
+        ref = fetch(Query(per_page=2), tmp_path / "ref", client=client(srv), chunk_records=4)
+        real = api._atomic_write
+
+        def killed(path: Path, data: bytes, **kw) -> None:  # dies when the state would name the new chunks
+            if path.name == "state.json" and b'"chunks": [\n  {' in data:
+                raise KeyboardInterrupt
+            real(path, data, **kw)
+
+        monkeypatch.setattr(api, "_atomic_write", killed)
+        with pytest.raises(KeyboardInterrupt):
+            fetch(Query(per_page=2), tmp_path / "f", client=client(srv), chunk_records=4)
+        monkeypatch.setattr(api, "_atomic_write", real)
+        assert len(list((tmp_path / "f" / "chunks").iterdir())) == 2  # written, fsynced, but not named in the state
+        assert json.loads((tmp_path / "f" / "state.json").read_text())["chunks"] == []
+        (tmp_path / "f" / "chunks" / "000003.jsonl").write_text("{}\n")  # and a stray file
+        rep = fetch(Query(per_page=2), tmp_path / "f", client=client(srv), chunk_records=4)
+        assert rep.requests == 0 and rep.chunks_run == 2
+        # killed after naming the chunks but before removing the pages: the leftover page is removed
+        (tmp_path / "f" / "pages" / "000001.jsonl").write_bytes(b"{}\n")
+        again = fetch(Query(per_page=2), tmp_path / "f", client=client(srv), chunk_records=4)
+    assert again.chunks_run == 0 and not list((tmp_path / "f" / "pages").iterdir())
+    assert [f.read_bytes() for f in rep.files] == [f.read_bytes() for f in ref.files]  # deterministic
+    assert [len(f.read_text().splitlines()) for f in rep.files] == [4, 3] and lines(rep.files) == works(7)
+
+
+@settings(max_examples=15, deadline=None)
+@given(sizes=st.lists(st.integers(1, 9), min_size=0, max_size=12), limit=st.integers(1, 20))
+def test_chunks_keep_page_order_and_never_split_a_page(sizes: list[int], limit: int) -> None:
+    import tempfile
+
+    from junkan.sources.openalex_api import _make_chunks
+
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d)
+        (root / "pages").mkdir()
+        names, recs, k = [], [], 0
+        for i, n in enumerate(sizes, 1):
+            rows = [{"id": f"W{k + j}"} for j in range(n)]
+            k += n
+            recs.append(rows)
+            names.append(f"{i:06d}.jsonl")
+            (root / "pages" / names[-1]).write_bytes(b"".join(json.dumps(r).encode() + b"\n" for r in rows))
+        state = {"files": list(names), "chunks": []}
+        assert _make_chunks(root, state, limit) == len(state["chunks"])
+        got = [[json.loads(x) for x in (root / "chunks" / c["file"]).read_bytes().splitlines()] for c in state["chunks"]]
+        assert [r for c in got for r in c] == [r for p in recs for r in p]  # every record once, in page order
+        assert [c["records"] for c in state["chunks"]] == [len(c) for c in got]
+        # a chunk exceeds the limit only when it is one page; no two neighbours could have been one chunk
+        pages = [(names.index(c["last_page"]) - names.index(c["first_page"]) + 1, c["records"]) for c in state["chunks"]]
+        assert all(n <= limit or p == 1 for p, n in pages)
+        first_sizes = [sizes[names.index(c["first_page"])] for c in state["chunks"]]
+        assert all(a[1] + b > limit for a, b in zip(pages, first_sizes[1:], strict=False))
+        assert state["files"] == [] and not list((root / "pages").iterdir())
 
 
 # -- faults
@@ -288,10 +361,10 @@ def test_cli_fetches_into_a_store_and_reports_errors(tmp_path: Path, monkeypatch
                 "--per-page", "5", "--cache-dir", str(tmp_path / "c"), "--store", str(tmp_path / "st"), "--threads", "2"]
         res = runner.invoke(app, ["-q", *args])
         assert res.exit_code == 0, res.output
-        assert "fetched 12 records of 12 matching in 3 page file(s) (end)" in res.output and "kept 12" in res.output
+        assert "fetched 12 records of 12 matching in 3 page(s), 1 chunk file(s) (end)" in res.output and "kept 12" in res.output
         assert {r.params["api_key"] for r in srv.requests} == {KEY}  # from OPENALEX_API_KEY
         # default fetch folder inside the store; a rerun is a no-op for the store
-        assert len(list((tmp_path / "st" / "fetch").glob("openalex-works-*/pages/*.jsonl"))) == 3
+        assert len(list((tmp_path / "st" / "fetch").glob("openalex-works-*/chunks/*.jsonl"))) == 1
         res = runner.invoke(app, ["-q", *args])
         assert res.exit_code == 0 and "nothing new" in res.output
         srv.fail("*", *[replay.status(500)] * 2)
@@ -350,5 +423,9 @@ def test_a_write_error_is_a_fetch_error_and_the_next_run_resumes(tmp_path: Path,
         with pytest.raises(FetchError, match=r"page 2, cursor '[^']+': cannot write .*000002\.jsonl .*No space left"):
             fetch(Query(per_page=3), tmp_path / "f", client=client(srv))
         monkeypatch.setattr(api, "_atomic_write", real)
+        # a fetch folder written before chunks existed has no "chunks" in its state: it is read as none
+        state = json.loads((tmp_path / "f" / "state.json").read_text())
+        del state["chunks"]
+        (tmp_path / "f" / "state.json").write_text(json.dumps(state))
         rep = fetch(Query(per_page=3), tmp_path / "f", client=client(srv))
     assert rep.resumed_at_page == 2 and rep.records == 6 and lines(rep.files) == works(6)

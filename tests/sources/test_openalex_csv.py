@@ -63,6 +63,18 @@ def test_funders_and_references(batch) -> None:
     assert refs == [{"work_id": "W2755950973", "cited_work_id": "W1"}, {"work_id": "W2755950973", "cited_work_id": "W2"}]
 
 
+def test_biblio_columns_when_exported(batch) -> None:
+    assert batch.tables["work_biblio"].num_rows == 0  # the usual web export has no biblio.* columns
+    b = read_openalex_csv(DATA / "openalex_web_biblio.csv")
+    assert b.tables["work_biblio"].to_pylist() == [
+        {"work_id": "W2755950973", "volume": "11", "issue": "4", "first_page": "959", "last_page": "975",
+         "source_title": "Journal of Informetrics", "source_abbreviation": None},
+        # W3000000001 has every biblio.* column empty: no row
+        {"work_id": "W3000000002", "volume": "15", "issue": "3", "first_page": "e0229000", "last_page": None,
+         "source_title": "PLoS ONE", "source_abbreviation": None},
+    ]
+
+
 def test_rejected_rows(batch) -> None:
     rej = batch.rejected.to_pylist()
     assert [(r["line"], r["field"]) for r in rej] == [(5, "id"), (6, "publication_year")]

@@ -103,6 +103,26 @@ def test_rejected_records_name_line_field_and_reason(current) -> None:
     assert rej[0]["raw"].startswith('"Doe J."')
 
 
+def test_biblio_current_layout(current) -> None:
+    bib = _rows(current, "work_biblio")
+    assert list(bib) == ["2-s2.0-85100000001", "2-s2.0-85100000002", "2-s2.0-85100000003"]
+    assert bib["2-s2.0-85100000001"] == {
+        "work_id": "2-s2.0-85100000001", "volume": "126", "issue": "3", "first_page": "2001", "last_page": "2020",
+        "source_title": "Scientometrics", "source_abbreviation": "Scientometrics"}
+    assert (bib["2-s2.0-85100000002"]["volume"], bib["2-s2.0-85100000002"]["first_page"]) == ("7", None)
+
+
+def test_biblio_article_number_is_the_first_page_without_page_start(tmp_path: Path) -> None:
+    f = tmp_path / "s.csv"
+    f.write_text('Authors,Title,Year,Source title,Volume,Issue,Art. No.,Page start,Page end,Abbreviated Source Title,EID\n'
+                 'Lee A.,T,2020,PLoS ONE,15,3,e0229000,,,PLoS ONE,2-s2.0-1\n'
+                 'Lee A.,U,2020,,,,,,,,2-s2.0-2\n', encoding="utf-8")
+    bib = read_scopus(f).tables["work_biblio"].to_pylist()
+    # the second record prints no locator at all: no row (it would hide another source's locator in a merge)
+    assert bib == [{"work_id": "2-s2.0-1", "volume": "15", "issue": "3", "first_page": "e0229000", "last_page": None,
+                    "source_title": "PLoS ONE", "source_abbreviation": "PLoS ONE"}]
+
+
 def test_older_layout() -> None:
     b = read_scopus(DATA / "scopus_old_layout.csv")
     assert (b.read, b.kept) == (2, 2)
@@ -131,6 +151,10 @@ def test_older_layout() -> None:
         "Ministero dell'Istruzione, dell'Università e della Ricerca"]  # acronym dropped, commas in the name kept
     assert b.tables["work_awards"].column("funder_award_id").to_pylist() == ["2017XYZ"]
     assert b.tables["work_funding_texts"].column("funding_text").to_pylist() == ["Funded by MIUR.\nSecond funding text."]
+    bib = _rows(b, "work_biblio")
+    assert bib["2-s2.0-85029416465"] == {
+        "work_id": "2-s2.0-85029416465", "volume": "11", "issue": "4", "first_page": "959", "last_page": "975",
+        "source_title": "Journal of Informetrics", "source_abbreviation": "J. Informetr."}
 
 
 def test_cp1252_file_is_read_with_a_warning() -> None:

@@ -90,9 +90,21 @@ def test_cited_references_and_funding(plain) -> None:
         "This work was supported by JSPS KAKENHI (JP20K12345, JP21H00001) and the NSF (1234567)."]
 
 
+def test_biblio_from_vl_is_bp_ep_so_j9(plain) -> None:
+    bib = {r["work_id"]: r for r in plain.tables["work_biblio"].to_pylist()}
+    assert list(bib) == [UT1, UT2, UT5]
+    # VL 126, IS 3, BP 2001, EP 2020, SO, J9 (JI is the fallback only)
+    assert bib[UT1] == {"work_id": UT1, "volume": "126", "issue": "3", "first_page": "2001", "last_page": "2020",
+                        "source_title": "SCIENTOMETRICS", "source_abbreviation": "SCIENTOMETRICS"}
+    # no BP: the article number AR 104000 is the first page; no J9: JI "Res. Policy"
+    assert bib[UT2] == {"work_id": UT2, "volume": "49", "issue": None, "first_page": "104000", "last_page": None,
+                        "source_title": "RESEARCH POLICY", "source_abbreviation": "Res. Policy"}
+    assert bib[UT5]["source_title"] == "PROCEEDINGS OF THE OLD CONFERENCE" and bib[UT5]["volume"] is None
+
+
 def test_rejected_records(plain) -> None:
     rej = plain.rejected.to_pylist()
-    assert [(r["line"], r["record_id"], r["field"]) for r in rej] == [(87, "WOS:000600000000003", "PY"), (98, None, "UT")]
+    assert [(r["line"], r["record_id"], r["field"]) for r in rej] == [(90, "WOS:000600000000003", "PY"), (101, None, "UT")]
     assert "'20x1'" in rej[0]["reason"] and rej[0]["raw"].startswith("PT J\nAU Doe, J")
 
 
@@ -108,7 +120,7 @@ def test_tab_delimited_gives_the_same_records_as_plain_text(plain, tab) -> None:
     assert rows(tab, "works") == rows(plain, "works")
     # tab-delimited C1 has no final full stop after each address
     assert rows(tab, "authorships", ("raw_affiliation_strings",)) == rows(plain, "authorships", ("raw_affiliation_strings",))
-    for t in ("authorship_countries", "work_funders", "work_awards", "work_funding_texts"):
+    for t in ("authorship_countries", "work_funders", "work_awards", "work_funding_texts", "work_biblio"):
         assert rows(tab, t) == rows(plain, t), t
     assert tab.cited.to_pylist() == [c for c in plain.cited.to_pylist() if c["citing_id"] in keep]
 

@@ -77,7 +77,7 @@ def fetch_openalex(
         resumed = f"; resumed at page {rep.resumed_at_page}" if rep.resumed_at_page else ""
         of = f" of {rep.count:,} matching" if rep.count is not None else ""
         console.print(
-            f"[bold]fetched[/] {rep.records:,} records{of} in {len(rep.files):,} page file(s) ({rep.finished}){resumed}; "
+            f"[bold]fetched[/] {rep.records:,} records{of} in {rep.pages:,} page(s), {len(rep.files):,} chunk file(s) ({rep.finished}){resumed}; "
             f"this run: {rep.requests:,} requests, {rep.cache_hits:,} pages from the cache, {rep.retries:,} retries",
             highlight=False, soft_wrap=True,
         )

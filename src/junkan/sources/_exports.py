@@ -8,6 +8,8 @@
 * :class:`Builder`: canonical rows collected record by record, turned into a
   :class:`~junkan.sources.batch.SourceBatch` in one go; the address → country step runs once over the
   column of all addresses (:func:`junkan.sources.addresses.countries_of`, DuckDB).
+* :meth:`Builder.add_biblio`: the printed locator of a work (volume, issue, pages, source title and
+  abbreviation) for ``work_biblio``, which the merger's cited-reference key matching reads.
 * Small normalisers: DOI, ISSN, document types, funding statements, synthetic venue ids.
 """
 
@@ -368,6 +370,25 @@ class Builder:
     awards: list[dict[str, Any]] = field(default_factory=list)
     funding_texts: list[dict[str, Any]] = field(default_factory=list)
     cited: list[tuple[str, int, str]] = field(default_factory=list)
+    biblio: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_biblio(
+        self,
+        work_id: str,
+        *,
+        volume: str | None,
+        issue: str | None,
+        first_page: str | None,
+        last_page: str | None,
+        source_title: str | None,
+        source_abbreviation: str | None,
+    ) -> None:
+        """One ``work_biblio`` row (values as printed, stripped; empty and ``NA`` → null); nothing when every
+        value is null, so that a record without a locator does not hide another record's in the merge."""
+        row = {"volume": na(volume), "issue": na(issue), "first_page": na(first_page), "last_page": na(last_page),
+               "source_title": na(source_title), "source_abbreviation": na(source_abbreviation)}
+        if any(v is not None for v in row.values()):
+            self.biblio.append({"work_id": work_id, **row})
 
     def add_funding(self, work_id: str, entries: list[tuple[str, list[str]]], text: str | None) -> None:
         seen: set[str] = set()
@@ -418,6 +439,7 @@ class Builder:
         t["work_funders"] = tbl("work_funders", self.funders)
         t["work_awards"] = tbl("work_awards", self.awards)
         t["work_funding_texts"] = tbl("work_funding_texts", self.funding_texts)
+        t["work_biblio"] = tbl("work_biblio", self.biblio)
 
         # addresses → countries: one DuckDB pass over the column of addresses
         if self.addresses:

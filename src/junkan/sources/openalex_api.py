@@ -3,12 +3,16 @@
 A fetch walks an OpenAlex list endpoint (``/works`` or ``/authors``) with **cursor paging** and writes each page's
 ``results`` as JSON Lines into a *fetch folder*::
 
-    FETCH_DIR/state.json          query, next cursor, pages and records so far (replaced atomically after each page)
-    FETCH_DIR/pages/000001.jsonl  one file per page, written atomically before the state names it
+    FETCH_DIR/state.json           query, next cursor, pages and records so far (replaced atomically after each page)
+    FETCH_DIR/pages/000001.jsonl   one file per page not yet in a chunk, written atomically before the state names it
+    FETCH_DIR/chunks/000001.jsonl  pages grouped in page order into files of up to ``chunk_records`` records
 
 An interrupted fetch (error, Ctrl-C, kill) resumes from the last saved cursor when run again with the same query.
-When the fetch is complete, :func:`fetch_to_store` hands the page files to
-:func:`junkan.sources.openalex.ingest`, so API records take exactly the same path as snapshot records (explicit
+When the fetch is complete (or stopped by ``max_records``), the pages not yet in a chunk are grouped into new
+chunk files (each input of the ingest costs a fixed staging overhead, so one file per page of 200 records is
+slow); chunks already named in ``state.json`` are never rewritten, so a rerun gives the same files (the ingest
+skips them by checksum) and a continued fetch adds chunks holding only its new records. :func:`fetch_to_store`
+hands the chunk files to :func:`junkan.sources.openalex.ingest`, so API records take exactly the same path as snapshot records (explicit
 schema, quarantine of bad records with file and line, latest version wins, atomic publication). Nothing is
 ingested before the whole fetch has succeeded.
 
@@ -49,6 +53,7 @@ from junkan.errors import ConfigError, FetchError
 from junkan.sources.openalex_schema import AUTHOR_SPEC, WORK_SPEC
 
 __all__ = [
+    "CHUNK_RECORDS",
     "DEFAULT_BASE_URL",
     "SELECT_FIELDS",
     "FetchReport",
@@ -71,6 +76,8 @@ Progress = Callable[[str, int, int], None]
 
 DEFAULT_BASE_URL = "https://api.openalex.org"
 MAX_PER_PAGE = 200
+#: Records per chunk file handed to the ingest (pages are never split, so a chunk may hold fewer).
+CHUNK_RECORDS = 50_000
 #: The root-level fields the ingest reads, per entity (OpenAlex's ``select`` takes root-level fields only).
 SELECT_FIELDS: dict[str, tuple[str, ...]] = {"works": tuple(WORK_SPEC), "authors": tuple(AUTHOR_SPEC)}
 _STATE_FORMAT = "junkan-openalex-fetch/1"
@@ -436,7 +443,9 @@ def _client_error(resp: httpx.Response, has_key: bool) -> str:
 
 @dataclass
 class FetchReport:
-    """What a fetch did; ``pages``/``records`` count the whole fetch folder, ``*_run`` this run only."""
+    """What a fetch did; ``pages``/``records`` count the whole fetch folder, ``*_run`` this run only.
+
+    ``files`` are the ingest inputs: the chunk files, in page order."""
 
     fetch_dir: Path
     files: list[Path]
@@ -452,6 +461,7 @@ class FetchReport:
     retries: int = 0
     cache_hits: int = 0
     warnings: list[str] = field(default_factory=list)
+    chunks_run: int = 0  #: chunk files this run wrote
 
 
 def default_fetch_dir(store: str | os.PathLike[str], query: Query) -> Path:
@@ -468,6 +478,20 @@ def _atomic_write(path: Path, data: bytes, *, fsync: bool = True) -> None:
             f.flush()
             os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make renames and removals in ``path`` durable (POSIX; a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - file systems without directory fsync
+        pass
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -505,9 +529,11 @@ def _now() -> str:
 def _load_state(fetch_dir: Path, query: Query, restart: bool) -> dict[str, Any]:
     state_path = fetch_dir / "state.json"
     pages_dir = fetch_dir / "pages"
+    chunks_dir = fetch_dir / "chunks"
     if restart:
         state_path.unlink(missing_ok=True)
         shutil.rmtree(pages_dir, ignore_errors=True)
+        shutil.rmtree(chunks_dir, ignore_errors=True)
     state: dict[str, Any] | None = None
     if state_path.exists():
         try:
@@ -523,25 +549,106 @@ def _load_state(fetch_dir: Path, query: Query, restart: bool) -> dict[str, Any]:
                 f"{fetch_dir} holds a fetch of another query (differs in {', '.join(diff) or 'query'}); "
                 "use another --fetch-dir, or --restart to replace it"
             )
-    elif pages_dir.exists() and any(pages_dir.iterdir()):
-        raise ConfigError(f"{pages_dir} holds files but {fetch_dir} has no state.json; use another --fetch-dir or --restart")
+    else:
+        for d in (pages_dir, chunks_dir):
+            if d.exists() and any(d.iterdir()):
+                raise ConfigError(f"{d} holds files but {fetch_dir} has no state.json; use another --fetch-dir or --restart")
     if state is None:
         state = {
             "format": _STATE_FORMAT, "query": query.to_dict(), "query_key": query.key, "next_cursor": "*", "pages": 0,
-            "records": 0, "files": [], "count": None, "finished": None, "created": _now(), "updated": _now(),
+            "records": 0, "files": [], "chunks": [], "count": None, "finished": None, "created": _now(), "updated": _now(),
             "junkan_version": __version__,
         }
-    # Files a killed run wrote after its last saved state (and temporary files) are not part of the fetch.
-    listed = set(state["files"])
-    if pages_dir.exists():
-        for p in pages_dir.iterdir():
-            if p.name not in listed:
-                log.info("removing %s: written after the last saved state", p)
-                p.unlink()
-    missing = [f for f in state["files"] if not (pages_dir / f).exists()]
+    # "files": pages not yet in a chunk; "chunks": sealed chunk files (absent in folders of junkan before chunks)
+    state.setdefault("chunks", [])
+    # Files a killed run wrote after its last saved state (pages, chunks, temporary files) are not part of the
+    # fetch; a page already copied into a chunk named in the state was left by a run killed before removing it.
+    for d, listed in ((pages_dir, set(state["files"])), (chunks_dir, {c["file"] for c in state["chunks"]})):
+        if d.exists():
+            for p in d.iterdir():
+                if p.name not in listed:
+                    log.info("removing %s: not named in the last saved state", p)
+                    p.unlink()
+    missing = [f"pages/{f}" for f in state["files"] if not (pages_dir / f).exists()]
+    missing += [f"chunks/{c['file']}" for c in state["chunks"] if not (chunks_dir / c["file"]).exists()]
     if missing:
-        raise FetchError(f"{fetch_dir}: page file(s) {', '.join(missing[:3])} named in state.json are missing; rerun with --restart")
+        raise FetchError(f"{fetch_dir}: file(s) {', '.join(missing[:3])} named in state.json are missing; rerun with --restart")
     return state
+
+
+def _make_chunks(root: Path, state: dict[str, Any], chunk_records: int, tick: Progress | None = None) -> int:
+    """Group the pages of ``state["files"]`` (in page order) into new chunk files of up to ``chunk_records``
+    records; returns the number of chunks written.
+
+    Crash safety: every chunk is written to a temporary name, fsynced and renamed, and the folder fsynced, before
+    the state names it (one atomic replacement of ``state.json`` for all new chunks); the page files are removed
+    only after that. A run killed before the state is saved leaves chunk files the next run removes (the pages
+    are still named and are grouped again, into the same chunks); killed after, it leaves page files the next run
+    removes. Deterministic: the same pages give the same chunk files, byte for byte.
+    """
+    pending: list[str] = list(state["files"])
+    if not pending:
+        return 0
+    pages_dir, chunks_dir = root / "pages", root / "chunks"
+    chunks_dir.mkdir(parents=True, exist_ok=True)
+    new: list[dict[str, Any]] = []
+    out = None
+    tmp = final = None
+    digest = None
+    first = last = ""
+    count = 0
+
+    def close() -> None:
+        nonlocal out
+        assert out is not None and tmp is not None and final is not None and digest is not None
+        out.flush()
+        os.fsync(out.fileno())
+        out.close()
+        out = None
+        os.replace(tmp, final)
+        new.append({"file": final.name, "first_page": first, "last_page": last, "records": count,
+                    "sha256": digest.hexdigest()})
+
+    try:
+        for i, name in enumerate(pending):
+            if tick is not None:
+                tick("grouping pages", i, len(pending))
+            data = (pages_dir / name).read_bytes()
+            k = data.count(b"\n")
+            if out is not None and count + k > chunk_records:
+                close()
+            if out is None:
+                final = chunks_dir / f"{len(state['chunks']) + len(new) + 1:06d}.jsonl"
+                tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+                out = open(tmp, "wb")  # noqa: SIM115 - closed by close() or below
+                digest = hashlib.sha256()
+                first, count = name, 0
+            out.write(data)
+            digest.update(data)
+            last, count = name, count + k
+        close()
+        _fsync_dir(chunks_dir)
+    except OSError as exc:
+        if out is not None:
+            out.close()
+        raise FetchError(f"cannot write the chunk files in {chunks_dir} ({exc}); the pages stay and the same command "
+                         "groups them again") from exc
+    state["chunks"].extend(new)
+    state["files"] = []
+    state["updated"] = _now()
+    try:
+        _atomic_write(root / "state.json", json.dumps(state, indent=1).encode())
+    except OSError as exc:  # the state still names the pages: the chunk files are removed and made again
+        raise FetchError(f"cannot write {root / 'state.json'} ({exc}); the pages stay and the same command groups "
+                         "them again") from exc
+    _fsync_dir(root)
+    for name in pending:
+        (pages_dir / name).unlink(missing_ok=True)
+    _fsync_dir(pages_dir)
+    if tick is not None:
+        tick("grouping pages", len(pending), len(pending))
+    log.info("grouped %d page file(s) into %d chunk file(s) in %s", len(pending), len(new), chunks_dir)
+    return len(new)
 
 
 def fetch(
@@ -552,15 +659,19 @@ def fetch(
     max_records: int | None = None,
     restart: bool = False,
     progress: Progress | None = None,
+    chunk_records: int = CHUNK_RECORDS,
 ) -> FetchReport:
     """Fetch every page of ``query`` (up to ``max_records`` records) into ``fetch_dir``; resume what is there.
 
-    Raises :class:`~junkan.errors.FetchError` (naming URL, page and cursor) when a page cannot be fetched after
+    When the fetch is complete, its new pages are grouped into chunk files of up to ``chunk_records`` records
+    (:attr:`FetchReport.files`, the ingest inputs). Raises :class:`~junkan.errors.FetchError` (naming URL, page and cursor) when a page cannot be fetched after
     the retries; the pages saved until then stay and the next call with the same query continues from the saved
     cursor. ``restart=True`` discards a previous fetch in the folder (not the cache).
     """
     if max_records is not None and max_records < 1:
         raise ConfigError(f"max_records must be at least 1, not {max_records}")
+    if not isinstance(chunk_records, int) or chunk_records < 1:
+        raise ConfigError(f"chunk_records must be a positive integer, not {chunk_records!r}")
     root = Path(fetch_dir)
     own = client is None
     cl = client or OpenAlexClient()
@@ -615,6 +726,7 @@ def fetch(
                 total = state["count"] if state["count"] is not None else state["records"]
                 tick("records", state["records"], min(total, max_records) if max_records else max(total, state["records"]))
             _atomic_write(root / "state.json", json.dumps(state, indent=1).encode())
+            chunks_run = _make_chunks(root, state, chunk_records, tick)
     finally:
         if own:
             cl.close()
@@ -626,10 +738,10 @@ def fetch(
         warnings.append(f"OpenAlex reported {state['count']:,} matching records but paging returned {state['records']:,}")
     log.info("fetch %s: %d records in %d pages (%s)", root, state["records"], state["pages"], state["finished"])
     return FetchReport(
-        fetch_dir=root, files=[root / "pages" / f for f in state["files"]], query=state["query"], pages=state["pages"],
+        fetch_dir=root, files=[root / "chunks" / c["file"] for c in state["chunks"]], query=state["query"], pages=state["pages"],
         records=state["records"], count=state["count"], finished=state["finished"], resumed_at_page=resumed,
         pages_run=pages_run, records_run=records_run, requests=cl.requests - req0, retries=cl.retries - ret0,
-        cache_hits=cl.cache_hits - hit0, warnings=warnings,
+        cache_hits=cl.cache_hits - hit0, warnings=warnings, chunks_run=chunks_run,
     )
 
 
@@ -645,17 +757,19 @@ def fetch_to_store(
     threads: int | None = None,
     memory_limit: str | None = None,
     progress: Progress | None = None,
+    chunk_records: int = CHUNK_RECORDS,
 ) -> tuple[FetchReport, Any]:
     """:func:`fetch` then, once the fetch is complete, ingest its pages into ``store`` (a new version).
 
     Returns ``(fetch report, IngestReport)``; the ingest report is ``None`` when the query matched no records
-    (the store is left as it is). Page files already in the store (same checksum) are skipped by the ingest,
-    so rerunning a finished fetch publishes nothing new.
+    (the store is left as it is). Chunk files already in the store (same checksum) are skipped by the ingest,
+    so rerunning a finished fetch publishes nothing new, and a continued fetch ingests only its new chunks.
     """
     from junkan.sources.openalex import ingest
 
     fdir = Path(fetch_dir) if fetch_dir is not None else default_fetch_dir(store, query)
-    rep = fetch(query, fdir, client=client, max_records=max_records, restart=restart, progress=progress)
+    rep = fetch(query, fdir, client=client, max_records=max_records, restart=restart, progress=progress,
+                chunk_records=chunk_records)
     if not rep.files:
         log.warning("the query matched no records; store %s is unchanged", store)
         return rep, None

@@ -54,7 +54,9 @@ def read_openalex_csv(path: str | Path) -> SourceBatch:
         ``authorship_institutions``/``institutions`` **only when the flattened list has exactly one slot per
         author** (an author with two institutions makes the list ambiguous: then nothing is attributed and a
         warning counts such works), ``sources`` (short S id), ``work_funders`` (``funders.display_name`` and
-        ``funders.id`` when present), ``references`` from ``referenced_works`` when exported; ``cited`` and
+        ``funders.id`` when present), ``references`` from ``referenced_works`` when exported, ``work_biblio`` from ``biblio.volume``,
+        ``biblio.issue``, ``biblio.first_page``, ``biblio.last_page`` when exported and not all empty (with the
+        venue's display name as ``source_title``); ``cited`` and
         ``audit`` stay empty (OpenAlex gives ids and countries, not printed strings); ``rejected``: rows with a
         bad ``id``, year, citation count or boolean, a wrong number of fields or unbalanced quotes, duplicates.
         ``read == kept + len(rejected)``.
@@ -192,6 +194,12 @@ def _record(
                     "country_code": countries[i].strip() or None if len(countries) == n else None,
                     "type": None, "lineage": None,
                 }
+    b.add_biblio(
+        wid, volume=get("biblio.volume"), issue=get("biblio.issue"), first_page=get("biblio.first_page"),
+        last_page=get("biblio.last_page"), source_title=None, source_abbreviation=None,
+    )
+    if b.biblio and b.biblio[-1]["work_id"] == wid:  # a locator is printed: the venue name goes with it
+        b.biblio[-1]["source_title"] = na(get("primary_location.source.display_name"))
     fnames = _pipes(get("funders.display_name"))
     fids = _pipes(get("funders.id"))
     done: set[str] = set()

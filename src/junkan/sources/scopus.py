@@ -48,6 +48,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "title": ("title", "document title", "article title"),
     "year": ("year", "publication year"),
     "source_title": ("source title", "journal", "source name"),
+    "source_abbreviation": ("abbreviated source title", "abbreviated source", "source abbreviation"),
     "volume": ("volume",),
     "issue": ("issue",),
     "art_no": ("art. no.", "article number", "art no"),
@@ -219,7 +220,8 @@ def read_scopus(path: str | Path, *, overrides: pa.Table | str | Path | None = N
         ``raw_affiliation_strings`` from "Authors with affiliations"), ``authorship_countries`` (from those
         affiliations, see :mod:`junkan.sources.addresses`), ``sources``, ``work_funders`` (funder name, null id),
         ``work_awards`` (award numbers in parentheses), ``work_funding_texts`` ("Funding Texts" /
-        "Funding Text 1…"); ``cited``: one row per reference of "References", parsed; ``audit``: one row per
+        "Funding Text 1…"), ``work_biblio`` (Volume, Issue, Page start — else Art. No. —, Page end, Source title,
+        Abbreviated Source Title, as printed); ``cited``: one row per reference of "References", parsed; ``audit``: one row per
         (author, affiliation) decision; ``rejected``: records with a bad EID, Year or Cited by, a wrong number of
         fields, unbalanced quotes (a truncated record) or a duplicate EID, each with line, field and reason.
         ``read == kept + len(rejected)``.
@@ -328,6 +330,10 @@ def _record(
         b.addresses.extend((eid, None, a) for a in loose)
     texts = [f[i].strip() for i in ft_cols if i < len(f) and na(f[i])]
     b.add_funding(eid, funding_entries_scopus(get("funding_details")), "\n".join(texts) or None)
+    b.add_biblio(
+        eid, volume=get("volume"), issue=get("issue"), first_page=na(get("page_start")) or get("art_no"),
+        last_page=get("page_end"), source_title=get("source_title"), source_abbreviation=get("source_abbreviation"),
+    )
     b.cited.extend((eid, k, r) for k, r in enumerate(refs))
 
 

@@ -67,7 +67,8 @@ def read_wos(path: str | Path, *, overrides: pa.Table | str | Path | None = None
         ``authorships`` (AF full names, AU as ``raw_author_name``, ``author_id`` null, ORCID from OI,
         ``is_corresponding`` from RP, ``raw_affiliation_strings`` from the C1 ``[Author A; Author B] address``
         groups), ``authorship_countries`` (from those addresses), ``sources``, ``work_funders`` /
-        ``work_awards`` (FU ``Name [award, award]``; null funder id), ``work_funding_texts`` (FX);
+        ``work_awards`` (FU ``Name [award, award]``; null funder id), ``work_funding_texts`` (FX),
+        ``work_biblio`` (VL, IS, BP — else the article number AR —, EP, SO, and J9 — else JI — as printed);
         ``cited``: one row per CR line, parsed; ``audit``: one row per (author, address) decision, and C1
         addresses without an author group with a null position; ``rejected``: records without a valid UT, with
         a non-integer PY or TC, a duplicate UT, a wrong number of fields (tab-delimited), a line that is neither
@@ -278,6 +279,11 @@ def _record(
         )
         b.addresses.extend((ut, i, a) for a in per[i])
     b.add_funding(ut, funding_entries_wos(_joined(tags, "FU")), _joined(tags, "FX"))
+    b.add_biblio(
+        ut, volume=_joined(tags, "VL"), issue=_joined(tags, "IS"),
+        first_page=_joined(tags, "BP") or _joined(tags, "AR"), last_page=_joined(tags, "EP"),
+        source_title=_joined(tags, "SO"), source_abbreviation=_joined(tags, "J9") or _joined(tags, "JI"),
+    )
     b.cited.extend((ut, k, r) for k, r in enumerate(refs))
 
 
