@@ -227,8 +227,12 @@ def demo(
     year: int = typer.Option(2022, "--year", help="Publication year of the country table (simulated data)."),
     works: int = typer.Option(None, "--works", help="Size of the simulated world (default: the embedded default world)."),
     top: int = typer.Option(25, "--top", help="Countries to show."),
+    country: str = typer.Option("JP", "--country", help="Focus country of the briefing deck and report."),
+    brief: bool = typer.Option(True, "--brief/--no-brief", help="Write the briefing decks (ja, en) and HTML reports."),
 ) -> None:
-    """The main job on embedded data: build the store, then a country table (papers, international co-authorship share)."""
+    """The main job on embedded data: build (or reuse) the store, print the country table (papers, international
+    co-authorship share), write the briefing decks brief-ja.pptx / brief-en.pptx and the reports report-ja.html /
+    report-en.html, and say how to open the dashboard."""
     from importlib import resources
 
     from junkan.engine import connect
@@ -277,7 +281,22 @@ def demo(
         for fmt in ("csv", "xlsx"):
             path = write_table(table, out / f"countries.{fmt}", fmt, prov)
             console.print(f"wrote {path}")
-        console.print(f"next: [bold]junkan indicators --help[/] (store {store}), [bold]junkan store info {store}[/]")
+        if brief:
+            from junkan.charts.catalog import ChartParams
+            from junkan.reports.brief import build_briefing, write_deck
+            from junkan.reports.html import write_html
+
+            for lang in ("ja", "en"):
+                with progress_bar(f"briefing {lang}") as update:
+                    b = build_briefing(eng, ChartParams(country=country, lang=lang), progress=update)
+                console.print(f"wrote {write_deck(b, out / f'brief-{lang}.pptx')}")
+                console.print(f"wrote {write_html(b, out / f'report-{lang}.html')}")
+                for i in b.items if lang == "ja" else ():  # the same charts are missing in both languages
+                    if i.result is None:
+                        console.print(f"  not drawn: {i.chart.id}: {i.unavailable}", highlight=False)
+        console.print(f"dashboard: [bold]junkan serve {store}[/] (then open the address it prints)")
+        console.print(f"next: [bold]junkan brief --store {store} --country US --lang en[/], "
+                      f"[bold]junkan indicators --help[/], [bold]junkan store info {store}[/]")
 
     run_guarded(go)
 

@@ -1,0 +1,112 @@
+"""Cohort results (briefing p24-25): papers of a fellowship cohort before, during and after the fellowship,
+next to the national average, and the difference in differences against matched controls
+(:func:`junkan.cohort.evaluate`).
+
+The cohort file comes from the store: a store built from a simulated world carries the world's folder in its
+manifest (the ingest inputs), and the world ships ``cohorts/<COUNTRY>-OVERSEAS.csv``. For a real store, run
+``junkan cohort evaluate COHORT.csv``; the chart says it is unavailable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from junkan.charts._base import ChartParams, ChartUnavailable, rows
+from junkan.charts._common import chart_provenance, finish, with_prov
+from junkan.model.countries import country_name
+
+if TYPE_CHECKING:
+    from junkan.engine import Engine
+
+#: Bootstrap draws of the DiD confidence interval (cohort.evaluate's default is 1000; the chart shows the point
+#: estimates by phase, and the CI of the takeaway is stable at this size for the seeded bootstrap).
+BOOTSTRAP = 1000
+SEED = 0
+METRICS = ("intl_share", "top_share")
+_METRIC_LABELS = {"intl_share": ("国際共著率", "international co-authorship share"),
+                  "top_share": ("Top10%論文割合", "share of Top10% papers")}
+_PHASES = {"before": ("派遣前", "before"), "during": ("派遣中", "during"), "after": ("派遣後", "after")}
+
+
+def cohort_file(engine: Engine, country: str) -> Path:
+    """``<world>/cohorts/<COUNTRY>-OVERSEAS.csv`` of the simulated world the store was built from."""
+    manifest = engine.store.manifest
+    worlds = set()
+    for inp in manifest.get("inputs", []):
+        for parent in Path(str(inp.get("path", ""))).parents:
+            if (parent / "simulation.json").is_file():
+                worlds.add(parent)
+                break
+    for w in sorted(worlds):
+        f = w / "cohorts" / f"{country}-OVERSEAS.csv"
+        if f.is_file():
+            return f
+    raise ChartUnavailable(f"no cohort file for {country}: the store is not built from a simulated world with a "
+                           f"{country}-OVERSEAS cohort. Hint: junkan cohort evaluate COHORT.csv --country {country}")
+
+
+def cohort_compute(engine: Engine, p: ChartParams) -> pa.Table:
+    from junkan.cohort import evaluate, read_cohort
+
+    path = cohort_file(engine, p.country)
+    cohort = read_cohort(path)
+    res = evaluate(engine, cohort, country=p.country, bootstrap=BOOTSTRAP, seed=SEED)
+    out = []
+    for r in res.by_phase.to_pylist():
+        for m in METRICS:
+            out.append({"phase": r["phase"], "metric": m, "group": "members", "value": r[m], "papers": r["n"]})
+            out.append({"phase": r["phase"], "metric": m, "group": "national", "value": r[f"national_{m}"], "papers": r["n"]})
+    did = {r["metric"]: r for r in res.did.to_pylist()}
+    for m in METRICS:
+        d = did.get(m)
+        if d:
+            out.append({"phase": "did", "metric": m, "group": "did", "value": d["did"], "papers": d["members"],
+                        "ci_low": d["ci_low"], "ci_high": d["ci_high"], "ci": d["ci"]})
+    t = pa.Table.from_pylist(out, schema=pa.schema([
+        ("phase", pa.string()), ("metric", pa.string()), ("group", pa.string()), ("value", pa.float64()),
+        ("papers", pa.int64()), ("ci_low", pa.float64()), ("ci_high", pa.float64()), ("ci", pa.float64())]))
+    prov = dict(res.provenance)
+    prov.update({k: v for k, v in engine.provenance.items() if k not in prov})
+    return with_prov(t, chart_provenance(
+        engine, prov, p, counting="cohort_papers", years=None, profile=res.provenance.get("profile", "nistep"), field=None,
+        cohort={"file": str(path), "program": path.stem, "members": res.members.num_rows,
+                "bootstrap": BOOTSTRAP, "seed": SEED},
+        window_note={"ja": f"コホート {path.stem}（派遣前・中・後 各3年）", "en": f"cohort {path.stem} (3 years before/after)"}))
+
+
+def cohort_spec(table: pa.Table, p: ChartParams) -> dict:
+    import altair as alt
+
+    groups = {"members": p.t("派遣者", "fellows"), "national": p.t("全国平均（同じ年）", "national average (same years)")}
+    order = [p.t(*v) for v in _PHASES.values()]
+    data = [{**r, "phase_label": p.t(*_PHASES[r["phase"]]), "group_label": groups[r["group"]],
+             "metric_label": p.t(*_METRIC_LABELS[r["metric"]])} for r in rows(table) if r["group"] != "did"]
+    chart = alt.Chart(alt.Data(values=data)).mark_bar().encode(
+        x=alt.X("phase_label:N", title=None, sort=order, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("group_label:N", sort=list(groups.values())),
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format="%")),
+        color=alt.Color("group_label:N", title=None, sort=list(groups.values()),
+                        scale=alt.Scale(range=["#d62728", "#9e9e9e"])),
+        tooltip=["metric_label:N", "phase_label:N", "group_label:N", alt.Tooltip("value:Q", format=".1%"), "papers:Q"],
+    ).properties(width=260, height=240).facet(
+        column=alt.Column("metric_label:N", title=None, sort=[p.t(*_METRIC_LABELS[m]) for m in METRICS]),
+    ).resolve_scale(y="independent").properties(
+        title=p.t(f"{country_name(p.country, 'ja')}の派遣研究者（コホート）の論文: 派遣前・中・後",
+                  f"Papers of {country_name(p.country, 'en')}'s fellows before, during and after the fellowship"))
+    return finish(chart)
+
+
+def cohort_takeaway(table: pa.Table, p: ChartParams) -> str:
+    d = {r["metric"]: r for r in table.to_pylist() if r["group"] == "did"}
+    r = d.get("intl_share")
+    if r is None or r["value"] is None:
+        raise ChartUnavailable("no members with matched controls: no difference in differences")
+    pts = r["value"] * 100
+    lo, hi = (r["ci_low"] or 0) * 100, (r["ci_high"] or 0) * 100
+    level = f"{(r['ci'] or 0.9) * 100:.0f}%"
+    return p.t(f"国際共著率の差の差（派遣後−派遣前、対照群比）: {pts:+.1f}ポイント（{level}信頼区間 {lo:+.1f}〜{hi:+.1f}）",
+               f"International co-authorship, difference in differences vs matched controls: {pts:+.1f} points "
+               f"({level} CI {lo:+.1f} to {hi:+.1f})")
