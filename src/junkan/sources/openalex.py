@@ -466,24 +466,60 @@ def _stage_checked(
             if isinstance(exc, duckdb.OutOfMemoryException):  # reliability (issue 11): not a validator bug
                 raise _out_of_memory(inp.path, exc) from exc
             # Reliability (issue 11, found by fuzzing: "publication_year": "1e3" passes the validator, DuckDB refuses
-            # it): quarantine the record DuckDB names and retry, instead of failing the whole ingest.
-            m = re.search(r"in line (\d+): (.*)", str(exc))
-            if not m or not 1 <= int(m.group(1)) <= len(origin):
+            # it): find the records DuckDB refuses by bisection (its "in line N" is not reliable), quarantine them
+            # and read the rest, instead of failing the whole ingest.
+            lines = clean_path.read_bytes().split(b"\n")[: len(origin)]
+            try:
+                refused = _refused_lines(con, inp.entity, lines, tmp / "probe.jsonl")
+            except duckdb.OutOfMemoryException as oom:
+                raise _out_of_memory(inp.path, oom) from oom
+            if not refused:
                 raise IngestError(
                     f"{inp.path}: records passed validation but DuckDB refused them ({exc}); please report this"
                 ) from exc
-            k = int(m.group(1))
-            lines = clean_path.read_bytes().split(b"\n")
-            raw = lines.pop(k - 1)
-            clean_path.write_bytes(b"\n".join(lines))
-            rid = orjson.loads(raw).get("id")
-            reject(origin.pop(k - 1), raw, rid, None, f"DuckDB cannot read this record: {m.group(2).strip()}")
+            for k, why in refused:
+                reject(origin[k], lines[k], orjson.loads(lines[k]).get("id"), None, f"DuckDB cannot read this record: {why}")
+            drop = {k for k, _ in refused}
+            origin = [o for k, o in enumerate(origin) if k not in drop]
+            clean_path.write_bytes(b"".join(ln + b"\n" for k, ln in enumerate(lines) if k not in drop))
     else:
         _create_empty_w(con, inp.entity)
     clean_path.unlink()
     if quarantine:
         pq.write_table(pa.Table.from_pylist(quarantine, schema=arrow_schema("quarantine")), tmp / "quarantine.parquet")
     return read, len(quarantine)
+
+
+def _refused_lines(con: duckdb.DuckDBPyConnection, entity: Entity, lines: list[bytes], probe: Path) -> list[tuple[int, str]]:
+    """Reliability (issue 11): the lines DuckDB's reader refuses, with its reason, found by bisection."""
+
+    def refuses(lo: int, hi: int) -> str | None:
+        probe.write_bytes(b"".join(ln + b"\n" for ln in lines[lo:hi]))
+        try:
+            # every column is converted (a count(*) would skip them)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE probe AS SELECT * FROM {_read_json_sql(entity)}", [str(probe)])
+            con.execute("DROP TABLE probe")
+            return None
+        except (duckdb.Error, UnicodeDecodeError) as exc:
+            if isinstance(exc, duckdb.OutOfMemoryException):
+                raise
+            m = re.search(r"in line \d+: (.*)", str(exc))
+            return m.group(1).strip() if m else str(exc).strip().splitlines()[0]
+
+    out: list[tuple[int, str]] = []
+    todo = [(0, len(lines))]
+    while todo:
+        lo, hi = todo.pop()
+        why = refuses(lo, hi)
+        if why is None:
+            continue
+        if hi - lo == 1:
+            out.append((lo, why))
+        else:
+            mid = (lo + hi) // 2
+            todo += [(mid, hi), (lo, mid)]
+    probe.unlink(missing_ok=True)
+    return sorted(out)
 
 
 def _out_of_memory(path: str, exc: BaseException) -> IngestError:
