@@ -154,3 +154,75 @@ def test_planted_effects_are_recovered(tmp_path: Path) -> None:
     assert pos["ci_low"] > 0, pos
     assert null["ci_low"] <= 0 <= null["ci_high"], null
     assert pos["did"] > null["did"] + 0.05
+
+
+def test_exclude_controls(world: Path) -> None:
+    """Members of another programme can be excluded from the control pool (they carry their own effects)."""
+    from junkan.errors import ConfigError
+
+    eng = connect(world / "store", threads=2)
+    null = read_cohort(world / "cohorts" / "JP-NULL.csv")
+    other = read_cohort(world / "cohorts" / "JP-OVERSEAS.csv")
+    other_ids = set(resolve(eng, other).column("author_id").to_pylist())
+    base = evaluate(eng, null, bootstrap=0, seed=1)
+    excl = evaluate(eng, null, bootstrap=0, seed=1, exclude_controls=[other])
+    used = set(base.controls.column("author_id").to_pylist())
+    assert used & other_ids  # members of the other (selected alike) programme are favoured as controls
+    assert not set(excl.controls.column("author_id").to_pylist()) & other_ids
+    assert excl.provenance["excluded_from_controls"] == len(other_ids)
+    # ids work too, in URL form; a malformed id is an error
+    from junkan.cohort._evaluate import _excluded_ids
+
+    assert _excluded_ids(eng, [f"https://openalex.org/{a}" for a in other_ids]) == other_ids
+    with pytest.raises(ConfigError, match="not an OpenAlex author id"):
+        evaluate(eng, null, bootstrap=0, exclude_controls=["X1"])
+
+
+def _unit_sums(rows: list[tuple[str, str, str, float, str, float, float]]):
+    """rows: (member_key, author_id, role, weight, phase, n_intl, n_country); other sums 1."""
+    import pyarrow as pa
+
+    cols = list(zip(*rows, strict=True))
+    n = len(rows)
+    return pa.table({"member_key": cols[0], "author_id": cols[1], "role": cols[2], "weight": cols[3],
+                     "phase": cols[4], "n_intl": cols[5], "n_country": cols[6], "n": [1.0] * n,
+                     "years": [1.0] * n, "top": [0.0] * n, "n_cit": [1.0] * n, "ncs": [1.0] * n})
+
+
+def test_did_by_hand_and_component_resampling() -> None:
+    import numpy as np
+
+    from junkan.cohort._evaluate import _components, _did
+
+    # M1 and M2 share control C1 (one cluster); M3's controls are C3 and the member M4 (so M3 and M4 form one
+    # cluster); M4's own control is C4
+    rows = []
+    for mk, ctl in (("M1", ["C1"]), ("M2", ["C1", "C2"]), ("M3", ["C3", "A_M4"]), ("M4", ["C4"])):
+        aid = "A_" + mk
+        rows += [(mk, aid, "member", 1.0, "before", 1.0, 4.0), (mk, aid, "member", 1.0, "after", 3.0, 4.0)]
+        for c in ctl:
+            rows += [(mk, c, "control", 1 / len(ctl), "before", 1.0, 4.0),
+                     (mk, c, "control", 1 / len(ctl), "after", 2.0, 4.0)]
+    us = _unit_sums(rows)
+    members = ["M1", "M2", "M3", "M4"]
+    assert _components(us, members).tolist() == [0, 0, 1, 1]
+    d = {x["metric"]: x for x in _did(us, members, bootstrap=200, seed=1, ci=0.9).to_pylist()}["intl_share"]
+    # members: 4/16 → 12/16; controls (weights 1/#controls, each member's group sums to 1): 4/16 → 8/16
+    assert d["member_before"] == pytest.approx(0.25) and d["member_after"] == pytest.approx(0.75)
+    assert d["control_before"] == pytest.approx(0.25) and d["control_after"] == pytest.approx(0.5)
+    assert d["did"] == pytest.approx(0.25)
+    # every unit has the same before/after values, so any resample gives the same DiD: a degenerate interval
+    assert d["ci_low"] == pytest.approx(0.25) and d["ci_high"] == pytest.approx(0.25)
+    # with distinct values per member the two resampling units give different (50 %) intervals; singletons agree
+    rows2 = [(mk, a, r, w, ph, (x * (i + 1) if r == "member" and ph == "after" else x), c)
+             for (mk, a, r, w, ph, x, c) in rows for i in [members.index(mk)]]
+    us2 = _unit_sums(rows2)
+    comp = _did(us2, members, bootstrap=300, seed=2, ci=0.5, resample="component").to_pylist()[3]
+    memb = _did(us2, members, bootstrap=300, seed=2, ci=0.5, resample="member").to_pylist()[3]
+    assert comp["did"] == pytest.approx(memb["did"]) and (comp["ci_low"], comp["ci_high"]) != (
+        memb["ci_low"], memb["ci_high"])
+    single = [r for r in rows2 if r[1] not in ("C1", "A_M4")]
+    a = _did(_unit_sums(single), members, bootstrap=300, seed=2, ci=0.9, resample="component").to_pylist()[3]
+    b = _did(_unit_sums(single), members, bootstrap=300, seed=2, ci=0.9, resample="member").to_pylist()[3]
+    assert _components(_unit_sums(single), members).tolist() == [0, 1, 2, 3]
+    assert a["ci_low"] == b["ci_low"] and a["ci_high"] == b["ci_high"] and np.isfinite(a["ci_low"])

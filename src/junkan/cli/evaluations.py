@@ -27,6 +27,7 @@ def cohort_evaluate(
     ci: float = typer.Option(0.9, "--ci", help="Confidence level of the interval."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
     out: Path = typer.Option(None, "--out", "-o", help="Folder for every table (CSV and Excel, with provenance)."),
+    exclude_cohort: list[Path] = typer.Option(None, "--exclude-cohort", help="Cohort file whose members are never controls (repeatable), e.g. other programmes."),
 ) -> None:
     """Resolve the members, compute papers, Top10% share, MNCS and international share by phase, and the DiD."""
     from junkan.cli.commands import print_table
@@ -41,7 +42,9 @@ def cohort_evaluate(
             err_console.print(f"[yellow]problem:[/] {where}: {p.message}", highlight=False)
         if cohort.problems:
             err_console.print(f"{len(cohort.problems)} problem(s) in the cohort file; those rows are left out")
-        res = evaluate(connect(store), cohort, country=country, controls=controls, bootstrap=bootstrap, ci=ci, seed=seed)
+        excl = [read_cohort(p) for p in (exclude_cohort or [])]
+        res = evaluate(connect(store), cohort, country=country, controls=controls, bootstrap=bootstrap, ci=ci, seed=seed,
+                       exclude_controls=excl or None)
         m = res.members
         if "status" in m.column_names:
             counts = {k: v for k, v in zip(*[c.to_pylist() for c in pc.value_counts(m["status"]).flatten()], strict=True)}
@@ -72,6 +75,7 @@ def programs_evaluate(
     bootstrap: int = typer.Option(500, "--bootstrap", help="Bootstrap replicates."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
     out: Path = typer.Option(None, "--out", "-o", help="Folder for indicators.csv, papers.csv, partners.csv, provenance.json."),
+    cluster: str = typer.Option("work", "--cluster", help="Bootstrap resampling unit: work, award, author or institution."),
 ) -> None:
     """Papers, Top10%/Top1% share, MNCS and internationality of each programme, against the national average and
     matched non-programme papers."""
@@ -83,7 +87,8 @@ def programs_evaluate(
         path = programs_file or example_programs_path()
         if programs_file is None:
             console.print(f"using the shipped example definitions (editable): {path}")
-        res = evaluate(connect(store), path, country=country, years=years, bootstrap=bootstrap, seed=seed)
+        res = evaluate(connect(store), path, country=country, years=years, bootstrap=bootstrap, seed=seed,
+                       cluster=cluster)
         t = res.table
         if "year" in t.column_names:
             t = t.filter(pc.is_null(t["year"]))

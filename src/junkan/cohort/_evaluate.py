@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from junkan.cohort._read import Cohort
+from junkan.cohort._read import Cohort, normalize_author_id
 from junkan.engine import Engine
 from junkan.errors import ConfigError
 from junkan.indicators._scope import Scope
@@ -119,6 +119,24 @@ def resolve(engine: Engine, cohort: Cohort) -> pa.Table:
     )
 
 
+def _excluded_ids(engine: Engine, exclude: Any) -> set[str]:
+    """Author ids never used as controls: from author ids and/or cohorts (their resolved members)."""
+    if exclude is None:
+        return set()
+    items = [exclude] if isinstance(exclude, (str, Cohort)) else list(exclude)
+    out: set[str] = set()
+    for x in items:
+        if isinstance(x, Cohort):
+            r = resolve(engine, x)
+            out |= {a for a in r.column("author_id").to_pylist() if a}
+            continue
+        aid = normalize_author_id(str(x))
+        if aid is None:
+            raise ConfigError(f"exclude_controls: {x!r} is not an OpenAlex author id (A…) or a Cohort")
+        out.add(aid)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # building blocks (Ibis)
 
@@ -202,6 +220,31 @@ def _phase_expr(year: ir.IntegerValue, start: ir.IntegerValue, end: ir.IntegerVa
 # DiD with a cluster bootstrap over members
 
 
+def _components(unit_sums: pa.Table, members: list[str]) -> np.ndarray:
+    """Cluster index (0..k−1, in order of first appearance) of each member: members are linked when they share an
+    author id among their units (a control used by several members, or a member who is another's control)."""
+    parent = list(range(len(members)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    idx = {m: i for i, m in enumerate(members)}
+    first: dict[str, int] = {}
+    for mk, aid in zip(unit_sums.column("member_key").to_pylist(), unit_sums.column("author_id").to_pylist(),
+                       strict=True):
+        i = idx[mk]
+        j = first.setdefault(aid, i)
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+    roots = [find(i) for i in range(len(members))]
+    label: dict[int, int] = {}
+    return np.array([label.setdefault(r, len(label)) for r in roots], dtype=np.int64)
+
+
 def _did(
     unit_sums: pa.Table,
     members: list[str],
@@ -209,11 +252,17 @@ def _did(
     bootstrap: int,
     seed: int,
     ci: float,
+    resample: str = "component",
 ) -> pa.Table:
     """Difference in differences of pooled ratios, members vs their controls (each member's controls weighted
-    1/#controls), after − before; percentile bootstrap over members (a member is resampled with its controls)."""
+    1/#controls), after − before; percentile bootstrap over members (a member is resampled with its controls).
+
+    ``resample="component"``: members that share a control author (or are one another's controls) form one
+    cluster, and clusters are resampled (members whose control groups overlap are not independent);
+    ``"member"``: every member is its own cluster."""
     idx = {m: i for i, m in enumerate(members)}
     n = len(members)
+    groups = _components(unit_sums, members) if resample == "component" else np.arange(n)
     cols = ("n", "years", "top", "n_cit", "ncs", "n_intl", "n_country")
     # arrays[role][phase][col] -> (n,) member-level sums
     arr = {r: {ph: {c: np.zeros(n) for c in cols} for ph in ("before", "after")} for r in ("member", "control")}
@@ -228,7 +277,11 @@ def _did(
         for c in cols:
             a[c][j] += w * float(d[c][i] or 0.0)
     rng = np.random.default_rng(seed)
-    counts = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(bootstrap)]) if n else None
+    n_g = int(groups.max()) + 1 if n else 0
+    counts = (
+        np.stack([np.bincount(rng.integers(0, n_g, n_g), minlength=n_g) for _ in range(bootstrap)])[:, groups]
+        if n and bootstrap > 0 else None
+    )
     rows: dict[str, list[Any]] = {k: [] for k in (
         "metric", "members", "member_before", "member_after", "control_before", "control_after",
         "member_change", "control_change", "did", "ci_low", "ci_high", "ci", "bootstrap", "excludes_zero",
@@ -287,13 +340,17 @@ def evaluate(
     window: int = 4,
     census_year: int | None = None,
     self_citations: bool | None = None,
+    exclude_controls: Any = None,
+    resample: str = "component",
 ) -> CohortResult:
     """Evaluate ``cohort`` on ``engine``'s store against ``country``'s national average and matched controls.
 
     Phases per member with fellowship start ``S`` and end ``E``: before ``[S−k, S−1]``, during ``[S, E]``, after
     ``[E+1, E+k]``. Top x% (``pct``, ``method``) and NCS come from the indicator core (``work_scores`` semantics;
     reference sets ``level`` × year (× type), fixed citation ``window``); only works whose window ends by the
-    census year (default: the last publication year in the store) enter Top/MNCS. See ``docs/cohort.md``.
+    census year (default: the last publication year in the store) enter Top/MNCS. ``exclude_controls``: author
+    ids (``A123`` or URL form) or :class:`Cohort` objects whose members are never controls, e.g. the members of the
+    other programmes (their own effects would contaminate the control trend). See ``docs/cohort.md``.
     """
     if k < 1:
         raise ConfigError(f"k {k}: the before/after periods are at least 1 year")
@@ -303,7 +360,10 @@ def evaluate(
         raise ConfigError(f"ci {ci}: expected a level in (0, 1), e.g. 0.9")
     if bootstrap < 0:
         raise ConfigError(f"bootstrap {bootstrap}: expected ≥ 0")
+    if resample not in ("component", "member"):
+        raise ConfigError(f"resample {resample!r}: expected 'component' (default) or 'member'")
     country = country.strip().upper()
+    excluded = _excluded_ids(engine, exclude_controls)
     t = StoreTables.from_engine(engine)
     sc = Scope(profile=profile, level=level, by_type=by_type, window=window, self_citations=self_citations)
     yr = engine.to_pyarrow(
@@ -389,6 +449,10 @@ def evaluate(
     mp = mem.select("member_key", "start", "end").distinct().join(mprof, "member_key")
     mp = mp.left_join(prior_m, "member_key").drop("member_key_right").mutate(prior=ibis._.prior.fill_null(0))
     member_ids = mem.select("author_id")
+    if excluded:
+        member_ids = member_ids.union(
+            ibis.memtable({"author_id": sorted(excluded)}, schema={"author_id": "string"})
+        ).distinct()
     if controls > 0:
         cand = _profiles(aw.anti_join(member_ids, "author_id"), own.anti_join(member_ids, "author_id"), "author_id")
         cand = cand.filter(cand.home.notnull() & cand.main_field.notnull())
@@ -467,7 +531,7 @@ def evaluate(
         us = pa.concat_tables([us, pa.table(add, schema=us.schema)])
     us = us.sort_by([("member_key", "ascending"), ("role", "ascending"), ("author_id", "ascending"), ("phase", "ascending")])
     us_did = us.filter(pc.is_in(us.column("member_key"), pa.array(did_keys, pa.string())))
-    did = _did(us_did, did_keys, bootstrap=bootstrap, seed=seed, ci=ci)
+    did = _did(us_did, did_keys, bootstrap=bootstrap, seed=seed, ci=ci, resample=resample)
 
     # members table: resolution + profile + number of controls
     prof = engine.to_pyarrow(mp.select("member_key", "first_year", "main_field", "home", "prior"))
@@ -489,6 +553,7 @@ def evaluate(
         "controls": controls,
         "caliper": caliper,
         "bootstrap": bootstrap,
+        "resample": resample,
         "seed": seed,
         "ci": ci,
         "pct": str(pct),
@@ -499,6 +564,7 @@ def evaluate(
         "members_in_file": cohort.members.num_rows,
         "members_resolved": rm.num_rows,
         "members_in_did": len(did_keys),
+        "excluded_from_controls": len(excluded),
         "problems": len(cohort.problems),
     }
     return CohortResult(

@@ -28,7 +28,7 @@ from junkan.indicators.base import (
 )
 from junkan.indicators.citations import citation_counts, reference_keys
 
-__all__ = ["CITING_UNIVERSES", "Scope", "country_year_frame"]
+__all__ = ["CITING_UNIVERSES", "Scope", "complement_fields", "country_year_frame"]
 
 #: Citing universes (METHODS §0.5): ``all`` works in the store; ``nistep`` = article/review/book-chapter,
 #: not paratext (**[DEFAULT]** for NISTEP emulation); ``same`` = the document set of the profile (any year,
@@ -49,7 +49,8 @@ class Scope:
     profile
         Document set ``nistep`` | ``cwts`` | ``all`` (METHODS §0.2).
     core
-        Core-journal filter: ``"openalex"`` (``sources.is_core``) or a collection of source ids (§0.7).
+        Core-journal filter: ``"openalex"`` (``sources.is_core``), ``"cwts"`` (CWTS core-source algorithm on the
+        store, :mod:`junkan.indicators.core`) or a collection of source ids (§0.7). Default: none.
     exclude_social_sciences
         Drop OpenAlex domain 2 except Psychology; default on for ``nistep`` only.
     country_map
@@ -69,6 +70,11 @@ class Scope:
         Citing universe ``all`` | ``nistep`` | ``same`` (default by profile).
     level, by_type
         Reference sets: ``field`` or ``subfield`` × year (× type) (§0.6).
+    complement
+        CWTS complement rule for works without a primary topic (§0.6, [CWTS-COMPL]): a null ``field_id`` /
+        ``subfield_id`` takes the most frequent one among the work's references (cited works), else among the
+        works citing it; ties → the higher id. Only reference sets (``scored``) use it. Default off (see
+        docs/indicators.md): such works are then left out of normalised indicators but kept in counts.
     """
 
     profile: str = "nistep"
@@ -85,6 +91,7 @@ class Scope:
     citing: str | None = None
     level: str = "field"
     by_type: bool = False
+    complement: bool = False
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -94,7 +101,7 @@ class Scope:
         s(self, "years", parse_years(self.years))
         s(self, "field", parse_fields(self.field))
         s(self, "country", parse_countries(self.country))
-        if isinstance(self.core, str) and self.core not in ("openalex",):
+        if isinstance(self.core, str) and self.core not in ("openalex", "cwts"):
             s(self, "core", tuple(c.strip() for c in self.core.split(",") if c.strip()))
         elif self.core is not None and not isinstance(self.core, str):
             s(self, "core", tuple(sorted({str(c) for c in self.core})))
@@ -185,6 +192,8 @@ class Scope:
 
         w = self.works(t, years=years)
         base = w.select("work_id", "publication_year", "type", "source_id", "field_id", "subfield_id", "domain_id")
+        if self.complement:
+            base = complement_fields(base, t)
         cit = citation_counts(
             base,
             t.references,
@@ -209,6 +218,33 @@ class Scope:
             tbl = tbl.rename({f"_wid_{name}": "work_id"})
             s = s.left_join(tbl, s.work_id == tbl[f"_wid_{name}"]).drop(f"_wid_{name}")
         return s
+
+
+def _mode(links: ir.Table) -> ir.Table:
+    """``work_id, v``: the most frequent ``v`` per work (ties → the higher ``v``)."""
+    c = links.group_by(["work_id", "v"]).aggregate(k=links.count())
+    c = c.mutate(r=ibis.row_number().over(group_by=c.work_id, order_by=[ibis.desc(c.k), ibis.desc(c.v)]))
+    return c.filter(c.r == 0).select("work_id", "v")
+
+
+def complement_fields(base: ir.Table, t: StoreTables) -> ir.Table:
+    """CWTS complement rule (METHODS §0.6, [CWTS-COMPL]): fill null ``field_id`` and ``subfield_id`` of ``base``
+    (any table with ``work_id`` and these columns) with the most frequent value among the work's cited works in
+    the store, else among the works citing it; ties → the higher id. Each column is filled independently."""
+    r = t.references.filter(t.references.work_id != t.references.cited_work_id).select("work_id", "cited_work_id")
+    out = base
+    for col in ("field_id", "subfield_id"):
+        typ = base.schema()[col]
+        miss = out.filter(out[col].isnull()).select("work_id")
+        known = t.works.filter(t.works[col].notnull()).select("work_id", v=t.works[col].cast(typ))
+        refs = r.semi_join(miss, "work_id").join(known.rename(cited_work_id="work_id"), "cited_work_id")
+        by_refs = _mode(refs.select("work_id", "v"))
+        cites = r.semi_join(miss.rename(cited_work_id="work_id"), "cited_work_id").join(known, "work_id")
+        by_cites = _mode(cites.select(work_id=cites.cited_work_id, v=cites.v)).anti_join(by_refs, "work_id")
+        m = by_refs.union(by_cites).rename(_cw="work_id", _cv="v")
+        j = out.left_join(m, out.work_id == m._cw)
+        out = j.mutate(**{col: ibis.coalesce(j[col], j._cv)}).drop("_cw", "_cv")
+    return out
 
 
 def country_year_frame(

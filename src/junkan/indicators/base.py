@@ -217,7 +217,9 @@ def document_set(
     * ``all``: every work.
 
     ``core`` restricts to a WoS-like core-journal set (§0.7): ``"openalex"`` uses OpenAlex's
-    ``sources.is_core`` flag, an iterable of source ids uses that set. ``years`` (inclusive) and ``fields``
+    ``sources.is_core`` flag, ``"cwts"`` the core works of CWTS's core-source algorithm computed on the store
+    (English, international scope, active references: :mod:`junkan.indicators.core`), an iterable of source ids
+    uses that set. ``years`` (inclusive) and ``fields``
     (OpenAlex field ids) filter on the primary topic; works without a year are dropped only when ``years``
     is given.
     """
@@ -256,9 +258,15 @@ def document_set(
         w = w.filter(w.domain_id.isnull() | (w.domain_id != _SOCIAL_SCIENCES_DOMAIN) | (w.field_id == _PSYCHOLOGY_FIELD))
     if core is not None:
         if isinstance(core, str):
-            if core != "openalex":
-                raise ConfigError(f"core {core!r}: use 'openalex' (sources.is_core) or a collection of source ids")
-            w = w.semi_join(t.sources.filter(t.sources.is_core).select("source_id"), "source_id")
+            if core == "cwts":  # CWTS core-source algorithm computed on the store (junkan.indicators.core)
+                from junkan.indicators.core import cwts_core_works
+
+                w = w.semi_join(cwts_core_works(t), "work_id")
+            elif core != "openalex":
+                raise ConfigError(f"core {core!r}: use 'openalex' (sources.is_core), 'cwts' (the CWTS core-source "
+                                  "algorithm, METHODS §0.7) or a collection of source ids")
+            else:
+                w = w.semi_join(t.sources.filter(t.sources.is_core).select("source_id"), "source_id")
         else:
             ids = sorted({str(s) for s in core})
             if not ids:

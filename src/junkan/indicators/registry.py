@@ -142,7 +142,8 @@ _COUNTING_CHOICES = (*COUNTING_METHODS, *COUNTING_ALIASES)
 
 DOCSET = (
     Option("profile", "str", "nistep", "Document set: nistep, cwts or all (METHODS 0.2).", "文献セット", PROFILES),
-    Option("core", "str_list", None, "Core-journal filter: 'openalex' (sources.is_core) or source ids.", "コアジャーナル"),
+    Option("core", "str_list", None, "Core-journal filter: 'openalex' (sources.is_core), 'cwts' (CWTS core-source "
+           "algorithm on the store, METHODS 0.7) or source ids.", "コアジャーナル"),
     Option("exclude_social_sciences", "bool", None, "Drop social sciences except psychology (default: on for nistep).",
            "社会科学を除外"),
     Option("country_map", "str", None, "Country mapping preset nistep, cwts (HK, MO→CN) or oecd (identity); "
@@ -164,6 +165,8 @@ CITES = (
            CITING_UNIVERSES),
     Option("level", "str", "field", "Reference sets: field or subfield × year.", "基準集合", ("field", "subfield")),
     Option("by_type", "bool", False, "Reference sets also by work type.", "文献種別ごと"),
+    Option("complement", "bool", False, "Works without a primary topic take the most frequent field/subfield of "
+           "their references, else of their citing works (CWTS complement rule, METHODS 0.6).", "分野の補完"),
 )
 TOP = (
     Option("pct", "number", 10, "Top x % (any x in (0, 100]).", "上位 x %", scope=False),
@@ -261,8 +264,8 @@ def resolve_options(spec: Any, options: Mapping[str, Any], *, kind: str = "indic
 
 def _resolve(spec: IndicatorSpec, options: Mapping[str, Any]) -> dict[str, Any]:
     out = resolve_options(spec, options)
-    if out.get("core") is not None and tuple(out["core"]) == ("openalex",):
-        out["core"] = "openalex"
+    if out.get("core") is not None and tuple(out["core"]) in (("openalex",), ("cwts",)):
+        out["core"] = out["core"][0]
     return out
 
 
@@ -298,7 +301,7 @@ def run(engine: Engine, name: str, **options: Any) -> IndicatorResult:
         "census_year": sp["census_year"],
         "self_citations": sp["self_citations"],
         "citing": sp["citing"],
-        "reference_sets": {"level": sp["level"], "by_type": sp["by_type"]},
+        "reference_sets": {"level": sp["level"], "by_type": sp["by_type"], "complement": sp["complement"]},
         "country_map": sp["country_map"],
         "filters": {"years": sp["years"], "field": sp["field"], "country": sp["country"], "core": sp["core"],
                     "exclude_social_sciences": sp["exclude_social_sciences"]},

@@ -23,9 +23,10 @@ from junkan.programs._definitions import (
     load_programs,
     parse_programs,
 )
-from junkan.programs._evaluate import DEFAULT_TEAM_BANDS, METRICS, ProgramsResult, evaluate
+from junkan.programs._evaluate import CLUSTERS, DEFAULT_TEAM_BANDS, METRICS, ProgramsResult, evaluate
 
 __all__ = [
+    "CLUSTERS",
     "DEFAULT_TEAM_BANDS",
     "METRICS",
     "FunderSelector",

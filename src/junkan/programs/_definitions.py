@@ -44,12 +44,14 @@ class FunderSelector:
 @dataclass(frozen=True)
 class InstitutionSelector:
     """An institution by OpenAlex id (``I…``), ROR id or a case-insensitive regex on its name, optionally only
-    for some publication years."""
+    for some publication years. ``children`` (default true): also every institution whose ``lineage`` (the
+    institution and its parents, institutions table) contains a matched institution."""
 
     id: str | None = None
     ror: str | None = None
     name: str | None = None
     years: tuple[int | None, int | None] = (None, None)
+    children: bool = True
 
 
 @dataclass(frozen=True)
@@ -242,17 +244,22 @@ def _institution(c: _Ctx, n: _N) -> InstitutionSelector:
         if re.fullmatch(r"(https://openalex\.org/)?[Ii]\d+", v):
             return InstitutionSelector(id=c.openalex_id(n, "institutions", "I"))
         return InstitutionSelector(ror=c.ror(n, "institutions"))
-    m = c.mapping(n, "an institution", ("id", "ror", "name", "years"), "institutions")
+    m = c.mapping(n, "an institution", ("id", "ror", "name", "years", "children"), "institutions")
     given = [k for k in ("id", "ror", "name") if k in m]
     if len(given) != 1:
         raise c.err("an institution needs exactly one of 'id' (I…), 'ror' or 'name' (regular expression)", n,
                     "institutions")
     yrs = c.years(m["years"], "years") if "years" in m else (None, None)
+    children = True
+    if "children" in m:
+        if not isinstance(m["children"].value, bool):
+            raise c.err(f"children must be true or false, got {m['children'].value!r}", m["children"], "children")
+        children = m["children"].value
     if "id" in m:
-        return InstitutionSelector(id=c.openalex_id(m["id"], "id", "I"), years=yrs)
+        return InstitutionSelector(id=c.openalex_id(m["id"], "id", "I"), years=yrs, children=children)
     if "ror" in m:
-        return InstitutionSelector(ror=c.ror(m["ror"], "ror"), years=yrs)
-    return InstitutionSelector(name=c.regex(m["name"], "name"), years=yrs)
+        return InstitutionSelector(ror=c.ror(m["ror"], "ror"), years=yrs, children=children)
+    return InstitutionSelector(name=c.regex(m["name"], "name"), years=yrs, children=children)
 
 
 def _project(c: _Ctx, n: _N, seen: set[str]) -> Project:

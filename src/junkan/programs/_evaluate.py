@@ -25,7 +25,7 @@ from junkan.indicators import Scope, StoreTables
 from junkan.programs._definitions import Program, load_programs
 from junkan.programs._select import partner_table, program_works
 
-__all__ = ["METRICS", "ProgramsResult", "evaluate"]
+__all__ = ["CLUSTERS", "METRICS", "ProgramsResult", "evaluate"]
 
 #: per-work metrics; the program value is their mean over the program's evaluated papers
 METRICS: dict[str, str] = {
@@ -39,6 +39,13 @@ METRICS: dict[str, str] = {
 }
 _BASE = ("top10", "top1", "ncs", "international", "foreign_authors", "mobile_authors")
 DEFAULT_TEAM_BANDS = (1, 2, 4, 7, 11, 21)
+#: bootstrap resampling units (docs/programs.md "Confidence intervals"); ``work`` = METHODS.md §7.2 step 6
+CLUSTERS: dict[str, str] = {
+    "work": "each paper is its own cluster (resample papers)",
+    "award": "papers sharing their smallest work_awards.funder_award_id (grant/project) share a weight",
+    "author": "papers with the same first author (authorships.author_id at position 0) share a weight",
+    "institution": "papers whose first authorship's smallest institution id is the same share a weight",
+}
 # Poisson(1) cumulative probabilities P(K ≤ k), k = 0..8 (inverse-CDF draw from a hashed uniform).
 _POISSON_CDF = (0.36787944117144233, 0.7357588823428847, 0.9196986029286058, 0.9810118431238462,
                 0.9963401531726563, 0.9994058151824183, 0.9999167588507119, 0.9999897508033253,
@@ -94,8 +101,31 @@ def _poisson_weight(work_id: ir.StringValue, b: ir.IntegerValue, seed: int) -> i
     return ibis.cases(*cases, else_=ibis.literal(len(_POISSON_CDF)))
 
 
-def _frame(sc: Scope, t: StoreTables, country: str, pct_method: str, edges: Sequence[int]) -> tuple[ir.Table, ...]:
-    """(docset, units-based work countries, frame F of evaluable national works with per-work metrics)."""
+def _cluster_keys(t: StoreTables, work_awards: ir.Table | None, cluster: str) -> ir.Table | None:
+    """``work_id, ckey``: the bootstrap cluster of each work for ``cluster`` (None for ``work``: the work itself).
+    Keys are prefixed by kind; works without one (no award, no author id, no institution) are their own cluster."""
+    if cluster == "work":
+        return None
+    if cluster == "award":
+        assert work_awards is not None
+        wa = work_awards.filter(work_awards.funder_award_id.notnull() & (work_awards.funder_award_id != ""))
+        g = wa.group_by("work_id").aggregate(k=wa.funder_award_id.min())
+        return g.select("work_id", ckey=ibis.literal("award:") + g.k)
+    if cluster == "author":
+        a = t.authorships
+        a = a.filter((a.author_position == 0) & a.author_id.notnull())
+        g = a.group_by("work_id").aggregate(k=a.author_id.min())
+        return g.select("work_id", ckey=ibis.literal("author:") + g.k)
+    ai = t.authorship_institutions
+    ai = ai.filter((ai.author_position == 0) & ai.institution_id.notnull())
+    g = ai.group_by("work_id").aggregate(k=ai.institution_id.min())
+    return g.select("work_id", ckey=ibis.literal("institution:") + g.k)
+
+
+def _frame(sc: Scope, t: StoreTables, country: str, pct_method: str, edges: Sequence[int],
+           clusters: ir.Table | None = None) -> tuple[ir.Table, ...]:
+    """(docset, units-based work countries, frame F of evaluable national works with per-work metrics and the
+    bootstrap cluster key ``ckey``)."""
     docset = sc.works(t)
     scored = sc.scored(t, tops={"top10": (10, pct_method), "top1": (1, pct_method)}, ncs=True)
     units = sc.units(t, docset)
@@ -133,15 +163,23 @@ def _frame(sc: Scope, t: StoreTables, country: str, pct_method: str, edges: Sequ
         foreign_authors=f.n_foreign.cast("float64") / f.n_auth_c,
         mobile_authors=f.n_mobile.cast("float64") / f.n_auth_c,
     )
+    if clusters is None:
+        f = f.mutate(ckey=f.work_id)
+    else:
+        f = _left(f, clusters, ["work_id"])
+        f = f.mutate(ckey=f.ckey.fill_null(ibis.literal("work:") + f.work_id))
     return docset, wc, f
 
 
 def _estimates(f: ir.Table, members: ir.Table, pflag: ir.Table, bootstrap: int, seed: int) -> ir.Table:
     """Per (program_id, b, year) and (program_id, b, year=NULL): value, matched value, control and national for
-    every metric; ``b = -1`` is the point estimate (weights 1), ``b ≥ 0`` the Poisson-bootstrap replicates."""
+    every metric; ``b = -1`` is the point estimate (weights 1), ``b ≥ 0`` the Poisson-bootstrap replicates. The
+    weight of a work is drawn from its cluster key ``ckey`` (``work_id`` when ``f`` has none), so the works of one
+    cluster (award, first author, institution) are resampled together, in the program and among the controls."""
     reps = ibis.memtable(pa.table({"b": pa.array(range(-1, bootstrap), pa.int64())}))
     fw = f.cross_join(reps)
-    fw = fw.mutate(w=ibis.cases((fw.b < 0, 1), else_=_poisson_weight(fw.work_id, fw.b, seed)).cast("float64"))
+    key = fw.ckey if "ckey" in fw.columns else fw.work_id  # the cluster of each work (its own id by default)
+    fw = fw.mutate(w=ibis.cases((fw.b < 0, 1), else_=_poisson_weight(key, fw.b, seed)).cast("float64"))
     fw = fw.filter(fw.w > 0)
     stratum = ["b", "year", "field_id", "band"]
     m = list(_BASE)
@@ -241,12 +279,14 @@ def evaluate(
     bootstrap: int = 500,
     seed: int = 0,
     confidence: float = 0.95,
+    cluster: str = "work",
 ) -> ProgramsResult:
     """Evaluate ``programs`` (a YAML path or parsed :class:`Program` list) on ``engine`` (or a store path).
 
     Returns indicators per program × year (``year`` null = all years) × metric, against the national average of
     ``country`` and against exact-matched non-program papers (same year, field, team-size band, with ``country``),
-    with seeded Poisson-bootstrap percentile intervals at ``confidence``. See docs/programs.md.
+    with seeded Poisson-bootstrap percentile intervals at ``confidence``; ``cluster`` chooses the resampling unit
+    (:data:`CLUSTERS`: ``work``, ``award``, ``author``, ``institution``). See docs/programs.md.
     """
     t0 = time.perf_counter()
     if isinstance(programs, (str, os.PathLike)):
@@ -264,6 +304,8 @@ def evaluate(
     edges = tuple(int(e) for e in team_bands)
     if not edges or edges[0] != 1 or any(b <= a for a, b in zip(edges, edges[1:])):
         raise ConfigError(f"team_bands must be increasing lower bounds starting at 1, got {tuple(team_bands)!r}")
+    if cluster not in CLUSTERS:
+        raise ConfigError(f"unknown cluster {cluster!r}; choose one of {', '.join(CLUSTERS)}")
     if top_method not in ("cwts", "nistep", "nistep_exclusive"):
         raise ConfigError(f"unknown top_method {top_method!r}; choose cwts, nistep or nistep_exclusive")
     eng = engine if isinstance(engine, Engine) else connect(engine)
@@ -276,7 +318,8 @@ def evaluate(
             raise ConfigError(f"program {p.id!r} is defined for country {p.country}, evaluated for {x}. Hint: "
                               f"use --country {p.country} or evaluate it in a separate file")
     t = StoreTables.from_engine(eng)
-    docset, wc, f = _frame(sc, t, x, top_method, edges)
+    clusters = _cluster_keys(t, eng.table("work_awards") if cluster == "award" else None, cluster)
+    docset, wc, f = _frame(sc, t, x, top_method, edges, clusters)
     sel = [program_works(p, docset=docset, work_funders=eng.table("work_funders"),
                          work_awards=eng.table("work_awards"), authorship_institutions=t.authorship_institutions,
                          institutions=t.institutions, work_countries=wc) for p in progs]
@@ -353,7 +396,8 @@ def evaluate(
                                     f"{edges[-1]}+"],
                      "estimand": "mean over matched program papers of (metric − mean of the stratum's non-program "
                                  "papers)"},
-        "bootstrap": {"kind": "Poisson(1) weights per work from hash(work_id, seed, replicate)",
+        "bootstrap": {"kind": "Poisson(1) weights per cluster from hash(cluster key, seed, replicate)",
+                      "cluster": cluster, "cluster_definition": CLUSTERS[cluster],
                       "replicates": bootstrap, "seed": seed, "confidence": confidence,
                       "interval": "percentile"},
         "metrics": METRICS,

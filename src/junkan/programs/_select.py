@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from junkan.programs._definitions import FunderSelector, InstitutionSelector, Program
 
-__all__ = ["program_works", "partner_table"]
+__all__ = ["institution_closure", "program_works", "partner_table"]
 
 
 def _any(conds: list[ir.BooleanValue]) -> ir.BooleanValue:
@@ -59,20 +59,47 @@ def _acknowledging(wf: ir.Table, wa: ir.Table, funders: tuple[FunderSelector, ..
     return wf.filter(fc).select("work_id") if fc is not None else None
 
 
+def _selector_cond(tbl: ir.Table, s: InstitutionSelector) -> ir.BooleanValue:
+    if s.id:
+        return tbl.institution_id == s.id
+    if s.ror:
+        return tbl.ror.lower() == s.ror
+    return tbl.display_name.fill_null("").re_search("(?i)" + str(s.name))
+
+
+def institution_closure(inst: ir.Table, sels: tuple[InstitutionSelector, ...]) -> ir.Table:
+    """``sel, institution_id``: for each selector (its index ``sel``), the institutions it matches and, when
+    ``children`` is set, every institution whose ``lineage`` (itself and its parents) contains a matched one."""
+    parts: list[ir.Table] = []
+    anc = inst.select("institution_id", anc=inst.lineage.unnest())
+    anc = anc.filter(anc.anc.notnull())
+    for i, s in enumerate(sels):
+        hit = inst.filter(_selector_cond(inst, s)).select("institution_id")
+        parts.append(hit.mutate(sel=ibis.literal(i, "int64")))
+        if s.children:
+            kids = anc.join(hit.select(anc="institution_id"), "anc").select("institution_id")
+            parts.append(kids.mutate(sel=ibis.literal(i, "int64")))
+    u = parts[0]
+    for x in parts[1:]:
+        u = u.union(x)
+    return u.distinct().select("sel", "institution_id")
+
+
 def _institution_works(ai: ir.Table, inst: ir.Table, docset: ir.Table,
                        sels: tuple[InstitutionSelector, ...]) -> ir.Table:
-    j = ai.join(inst.select("institution_id", "ror", "display_name"), "institution_id")
+    """Works with an authorship affiliated with an institution of a selector (children via ``lineage``
+    included unless ``children: false``), published in that selector's ``years``."""
+    hits = institution_closure(inst, sels)
+    j = ai.select("work_id", "institution_id").join(hits, "institution_id")
     j = j.join(docset.select("work_id", "publication_year"), "work_id")
-    conds = []
-    for s in sels:
-        if s.id:
-            c = j.institution_id == s.id
-        elif s.ror:
-            c = j.ror.lower() == s.ror
-        else:
-            c = j.display_name.fill_null("").re_search("(?i)" + str(s.name))
-        conds.append(c & _years_cond(j.publication_year, s.years))
-    return j.filter(_any(conds)).select("work_id")
+    yrs = ibis.memtable(pa.table({
+        "sel": pa.array(range(len(sels)), pa.int64()),
+        "y_lo": pa.array([s.years[0] for s in sels], pa.int64()),
+        "y_hi": pa.array([s.years[1] for s in sels], pa.int64()),
+    }))
+    j = j.join(yrs, "sel")
+    ok = (j.y_lo.isnull() | (j.publication_year >= j.y_lo)) & (j.y_hi.isnull() | (j.publication_year <= j.y_hi))
+    return j.filter(ok).select("work_id")
 
 
 def program_works(

@@ -1,0 +1,255 @@
+"""Coverage study of the cohort DiD intervals (issue 7; METHODS.md §7, docs/cohort.md §5).
+
+    python bench/cohort_coverage.py run --seeds 40 --works 20000 --members 60 --out /tmp/cohort_coverage.jsonl
+    python bench/cohort_coverage.py summarize /tmp/cohort_coverage.jsonl
+    python bench/cohort_coverage.py run --seeds 12 --worlds planted --exclude-others --out /tmp/cohort_excl.jsonl
+    python bench/cohort_coverage.py summarize /tmp/cohort_coverage.jsonl /tmp/cohort_excl.jsonl
+
+For each seed, two simulated worlds (SIMULATED DATA, ``junkan.simulate``) are built, ingested and evaluated with
+``junkan.cohort.evaluate`` (defaults, 90 % CIs):
+
+* ``planted``: the default world, with ``JP-OVERSEAS`` (planted: extra foreign co-author p = 0.30, latent
+  citation score +0.45 SD, from the start to the end of the career) and ``JP-NULL`` (no effect);
+* ``off``: the same seed and parameters with JP-OVERSEAS's two effects set to 0. The world build (researchers,
+  careers, members, start years, the stay abroad) does not use the effect sizes, so the members are the same
+  people with the same fellowships (checked on ``truth/cohorts.parquet``); only the papers are redrawn.
+
+The truth plants model parameters (a probability, a latent shift), not a value of the DiD's estimand (a change
+in a pooled share). The planted value *in the DiD's units* is therefore measured as
+``τ = mean over seeds of (DiD_planted − DiD_off)`` for JP-OVERSEAS: the expected change of the statistic caused by
+the planted effects, same members and same selection. Coverage is the share of seeds whose planted-world 90 % CI
+contains ``τ``; for the null cohorts (JP-NULL in both worlds, JP-OVERSEAS in the ``off`` world) the truth is 0
+and ``1 − coverage`` is the false-positive rate. Binomial 95 % intervals are exact (Clopper–Pearson).
+
+``--members M`` sets the members of JP-OVERSEAS and JP-NULL to ``M`` at the given size (the simulator scales
+``members`` linearly with works); the default world would have 20 each at 20,000 works, of which ~14 find
+controls, which studies small-sample behaviour more than the method.
+
+Rows are appended to ``--out`` as JSON lines as each seed finishes (a run can be resumed: seeds already in the
+file are skipped). ``summarize`` prints the coverage table (Markdown) and the diagnostics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+METRICS = ("intl_share", "top_share", "mncs", "papers_per_year")
+PLANTED = "JP-OVERSEAS"
+NULL = "JP-NULL"
+
+
+def _params(works: int, members: int | None, effects_off: bool):
+    from junkan.simulate.params import DEFAULT_WORLD
+
+    progs = []
+    for p in DEFAULT_WORLD.programs:
+        if members is not None and p.program_id in (PLANTED, NULL):
+            p = replace(p, members=max(1, round(members * 150_000 / works)))
+        if effects_off and p.program_id == PLANTED:
+            p = replace(p, intl_boost=0.0, cite_boost=0.0)
+        progs.append(p)
+    return DEFAULT_WORLD.with_(programs=tuple(progs))
+
+
+def _world(root: Path, seed: int, works: int, members: int | None, effects_off: bool) -> Path:
+    from junkan.simulate import simulate
+    from junkan.sources.openalex import ingest
+
+    simulate(root, works=works, seed=seed, workers=2, params=_params(works, members, effects_off))
+    ingest([root / "data"], root / "store")
+    return root
+
+
+def run_seed(seed: int, *, works: int, members: int | None, bootstrap: int, ci: float, threads: int,
+             worlds: tuple[str, ...] = ("planted", "off"), exclude_others: bool = False,
+             resample: str = "member", tag: str = "") -> list[dict]:
+    from junkan.cohort import evaluate, read_cohort
+    from junkan.engine import connect
+
+    rows: list[dict] = []
+    tmp = Path(tempfile.mkdtemp(prefix=f"cohort-cov-{seed}-"))
+    try:
+        truth = {}
+        for world, off in (("planted", False), ("off", True)):
+            if world not in worlds:
+                continue
+            t0 = time.perf_counter()
+            w = _world(tmp / world, seed, works, members, off)
+            tr = pq.read_table(w / "truth" / "cohorts.parquet").to_pylist()
+            truth[world] = sorted((x["program"], x["author_id"], x["start"], x["end"]) for x in tr
+                                  if x["program"] in (PLANTED, NULL))
+            eng = connect(w / "store", threads=threads)
+            for prog in (PLANTED, NULL):
+                c = read_cohort(w / "cohorts" / f"{prog}.csv")
+                # --exclude-others: the members of every other programme are never controls (docs/cohort.md §5)
+                others = [read_cohort(f) for f in sorted((w / "cohorts").glob("*.csv")) if f.stem != prog]
+                for label, excl in ((world, None), (f"{world}-excl", others))[int(exclude_others and not off):]:
+                    r = evaluate(eng, c, country="JP", bootstrap=bootstrap, seed=seed, ci=ci, exclude_controls=excl,
+                                 resample=resample)
+                    for d in r.did.to_pylist():
+                        rows.append({"seed": seed, "world": label + tag, "cohort": prog, "works": works,
+                                     "members_in_file": c.members.num_rows, **d})
+            shutil.rmtree(w, ignore_errors=True)
+            rows_w = [x for x in rows if x["world"] == world]
+            for x in rows_w:
+                x.setdefault("seconds", round(time.perf_counter() - t0, 1))
+        if len(truth) == 2 and truth["planted"] != truth["off"]:
+            raise AssertionError(f"seed {seed}: the effect-off world has other members; the pairing is broken")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return rows
+
+
+def cmd_run(a: argparse.Namespace) -> None:
+    out = Path(a.out)
+    done = set()
+    if out.exists():
+        done = {json.loads(x)["seed"] for x in out.read_text().splitlines() if x.strip()}
+    seeds = [s for s in range(a.first_seed, a.first_seed + a.seeds) if s not in done]
+    print(f"{len(seeds)} seed(s) to run, {len(done)} already in {out}; load {os.getloadavg()}", file=sys.stderr)
+    t_all = time.perf_counter()
+    for i, s in enumerate(seeds, 1):
+        t0 = time.perf_counter()
+        rows = run_seed(s, works=a.works, members=a.members, bootstrap=a.bootstrap, ci=a.ci, threads=a.threads,
+                        worlds=tuple(a.worlds.split(",")), exclude_others=a.exclude_others, resample=a.resample,
+                        tag="" if a.resample == "member" else f"/{a.resample}")
+        with out.open("a") as fh:
+            for r in rows:
+                fh.write(json.dumps(r) + "\n")
+        print(f"[{i}/{len(seeds)}] seed {s}: {time.perf_counter() - t0:.1f} s; load {os.getloadavg()[0]:.2f}",
+              file=sys.stderr)
+    print(f"total {time.perf_counter() - t_all:.1f} s", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# summary
+
+
+def _binom_cdf(k: int, n: int, p: float) -> float:
+    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))
+
+
+def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Exact binomial interval for k successes out of n (bisection on the binomial CDF)."""
+    a = (1 - level) / 2
+
+    def solve(f, lo=0.0, hi=1.0) -> float:
+        for _ in range(80):
+            mid = (lo + hi) / 2
+            if f(mid):
+                hi = mid
+            else:
+                lo = mid
+        return (lo + hi) / 2
+
+    lower = 0.0 if k == 0 else solve(lambda p: 1 - _binom_cdf(k - 1, n, p) >= a)
+    upper = 1.0 if k == n else solve(lambda p: _binom_cdf(k, n, p) <= a)
+    return lower, upper
+
+
+def summarize(rows: list[dict]) -> str:
+    by: dict[tuple[str, str, str], dict[int, dict]] = {}
+    for r in rows:
+        by.setdefault((r["world"], r["cohort"], r["metric"]), {})[r["seed"]] = r
+    seeds = sorted({r["seed"] for r in rows})
+    level = rows[0]["ci"]
+    z = statistics.NormalDist().inv_cdf((1 + level) / 2)
+    out = [f"seeds: {len(seeds)} ({seeds[0]}–{seeds[-1]}), works {rows[0]['works']}, "
+           f"bootstrap {rows[0]['bootstrap']}, CI level {level}", ""]
+    members = [r["members"] for r in rows if r["metric"] == METRICS[0]]
+    out.append(f"members in the DiD per cohort: median {statistics.median(members)}, min {min(members)}, "
+               f"max {max(members)}")
+    out.append("")
+    out.append("| cohort (world) | metric | truth τ | mean DiD | SD of DiD over seeds | mean CI half-width / z "
+               "| coverage of τ | 95 % CI of coverage | CI excludes 0 |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
+    truths: dict[str, tuple[float, float]] = {}
+    for m in METRICS:
+        on, off = by.get(("planted", PLANTED, m), {}), by.get(("off", PLANTED, m), {})
+        diffs = [on[s]["did"] - off[s]["did"] for s in seeds
+                 if s in on and s in off and on[s]["did"] is not None and off[s]["did"] is not None]
+        if len(diffs) > 1:
+            truths[m] = (statistics.mean(diffs), statistics.stdev(diffs) / math.sqrt(len(diffs)))
+    cases = [(w + tag, c, k) for tag in ("", "/component")
+             for w, c, k in (("planted", PLANTED, "τ"), ("planted", NULL, "0"), ("off", PLANTED, "0"),
+                             ("off", NULL, "0"), ("planted-excl", PLANTED, "τ"), ("planted-excl", NULL, "0"))]
+    for world, cohort, kind in cases:
+        for m in METRICS:
+            d = by.get((world, cohort, m), {})
+            xs = [d[s] for s in seeds if s in d and d[s]["ci_low"] is not None]
+            if not xs:
+                continue
+            if kind == "τ":
+                if m not in truths:
+                    continue
+                tau, se = truths[m]
+                tau_txt = f"{tau:+.4f} (±{se:.4f})"
+            else:
+                tau, tau_txt = 0.0, "0"
+            k = sum(1 for x in xs if x["ci_low"] <= tau <= x["ci_high"])
+            lo, hi = clopper_pearson(k, len(xs))
+            excl = sum(1 for x in xs if x["excludes_zero"])
+            dids = [x["did"] for x in xs]
+            half = statistics.mean((x["ci_high"] - x["ci_low"]) / 2 / z for x in xs)
+            out.append(
+                f"| {cohort} ({world}) | {m} | {tau_txt} | {statistics.mean(dids):+.4f} | {statistics.stdev(dids):.4f} "
+                f"| {half:.4f} | {k}/{len(xs)} = {k / len(xs):.0%} | [{lo:.0%}, {hi:.0%}] | {excl}/{len(xs)} |"
+            )
+    # the planted intl effect in model terms: tau = 0.30 * q * (1 - pi0), pi0 = member after-share without effect
+    if "intl_share" in truths:
+        off = by.get(("off", PLANTED, "intl_share"), {})
+        pi0 = statistics.mean(off[s]["member_after"] for s in seeds if s in off and off[s]["member_after"] is not None)
+        tau = truths["intl_share"][0]
+        out += ["", f"intl_share: members' after-share without the effect π0 = {pi0:.3f}; τ / (0.30 (1 − π0)) = "
+                    f"{tau / (0.30 * (1 - pi0)):.3f} (share of planted extra co-authors that make a domestic paper "
+                    "international in C(p))"]
+    return "\n".join(out)
+
+
+def cmd_summarize(a: argparse.Namespace) -> None:
+    rows = [json.loads(x) for f in a.file for x in Path(f).read_text().splitlines() if x.strip()]
+    print(summarize(rows))
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="simulate, ingest and evaluate S seeds (appends JSON lines to --out)")
+    r.add_argument("--seeds", type=int, default=40)
+    r.add_argument("--first-seed", type=int, default=1000)
+    r.add_argument("--works", type=int, default=20_000)
+    r.add_argument("--members", type=int, default=60, help="members of JP-OVERSEAS and JP-NULL (0: simulator default)")
+    r.add_argument("--bootstrap", type=int, default=1000)
+    r.add_argument("--ci", type=float, default=0.9)
+    r.add_argument("--threads", type=int, default=2)
+    r.add_argument("--out", default="cohort_coverage.jsonl")
+    r.add_argument("--worlds", default="planted,off", help="worlds to build: planted, off or both (default)")
+    r.add_argument("--resample", default="member", choices=("member", "component"),
+                   help="bootstrap unit of the DiD (rows of 'component' get the world suffix '/component')")
+    r.add_argument("--exclude-others", action="store_true",
+                   help="in the planted world, evaluate each cohort with the members of every other programme "
+                        "excluded from the controls instead (rows with world 'planted-excl')")
+    r.set_defaults(func=cmd_run)
+    s = sub.add_parser("summarize", help="coverage table from a JSON-lines file")
+    s.add_argument("file", nargs="+", help="JSON-lines files of runs (rows of the same seed and world: last wins)")
+    s.set_defaults(func=cmd_summarize)
+    a = ap.parse_args(argv)
+    if getattr(a, "members", None) == 0:
+        a.members = None
+    a.func(a)
+
+
+if __name__ == "__main__":
+    main()
