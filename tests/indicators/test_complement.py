@@ -93,7 +93,7 @@ def test_complement_puts_works_into_reference_sets(tmp_path) -> None:
     auth = [dict(work_id=w["work_id"], author_position=0, author_id=f"a{w['work_id']}") for w in ws]
     write_store(tmp_path, dict(works=ws, authorships=auth, references=refs))
     eng = connect(tmp_path, threads=1)
-    off = {r["work_id"]: r for r in run(eng, "work_scores", profile="all").table.to_pylist()}
+    off = {r["work_id"]: r for r in run(eng, "work_scores", profile="all", complement=False).table.to_pylist()}
     on_ = run(eng, "work_scores", profile="all", complement=True)
     on = {r["work_id"]: r for r in on_.table.to_pylist()}
     assert off["N"]["in_set"] is False and on["N"]["in_set"] is True

@@ -91,7 +91,7 @@ class Scope:
     citing: str | None = None
     level: str = "field"
     by_type: bool = False
-    complement: bool = False
+    complement: bool = True
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:

@@ -165,8 +165,9 @@ CITES = (
            CITING_UNIVERSES),
     Option("level", "str", "field", "Reference sets: field or subfield × year.", "基準集合", ("field", "subfield")),
     Option("by_type", "bool", False, "Reference sets also by work type.", "文献種別ごと"),
-    Option("complement", "bool", False, "Works without a primary topic take the most frequent field/subfield of "
-           "their references, else of their citing works (CWTS complement rule, METHODS 0.6).", "分野の補完"),
+    Option("complement", "bool", True, "Works without a primary topic take the most frequent field/subfield of "
+           "their references, else of their citing works (CWTS complement rule, METHODS 0.6 [DEFAULT]; "
+           "--no-complement leaves them out of normalised indicators).", "分野の補完"),
 )
 TOP = (
     Option("pct", "number", 10, "Top x % (any x in (0, 100]).", "上位 x %", scope=False),
