@@ -8,7 +8,7 @@ import ibis
 import ibis.expr.types as ir
 
 from junkan.indicators._scope import Scope
-from junkan.indicators.base import StoreTables, work_countries
+from junkan.indicators.base import StoreTables
 
 __all__ = ["coauthorship_matrix"]
 
@@ -31,7 +31,9 @@ def coauthorship_matrix(t: StoreTables, **scope: Any) -> ir.Table:
     """
     sc = Scope(**scope)
     w = sc.works(t).select("work_id", "publication_year")
-    wc = work_countries(sc.units(t, w)).join(w, "work_id").select("work_id", "publication_year", "country")
+    # C(p) only (no #C(p) window, which DuckDB cannot spill; see international.py)
+    wc = sc.units(t, w).select("work_id", "country").distinct().join(w, "work_id")
+    wc = wc.select("work_id", "publication_year", "country")
     a = wc.select(work_id="work_id", year="publication_year", country_a="country")
     b = wc.select(wid="work_id", country_b="country")
     pairs = a.join(b, (a.work_id == b.wid) & (a.country_a != b.country_b))

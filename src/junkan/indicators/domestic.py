@@ -9,7 +9,7 @@ import ibis.expr.types as ir
 
 from junkan.errors import ConfigError
 from junkan.indicators._scope import Scope
-from junkan.indicators.base import StoreTables, apply_country_filter, work_countries
+from junkan.indicators.base import StoreTables, apply_country_filter
 
 __all__ = ["domestic_international"]
 
@@ -38,7 +38,10 @@ def domestic_international(
     sc = Scope(**scope)
     s = sc.scored(t, tops={"top10": (10, top_method), "top1": (1, top_method)})
     docset = sc.works(t)
-    wc = work_countries(sc.units(t, docset)).semi_join(docset, "work_id")
+    # #C(p) by GROUP BY + join rather than base.work_countries' window: spills under memory_limit (international.py)
+    pairs = sc.units(t, docset).select("work_id", "country").distinct()
+    nc = pairs.group_by("work_id").aggregate(n_countries=pairs.country.count())
+    wc = pairs.join(nc, "work_id").semi_join(docset, "work_id")
     n_auth = t.authorships.group_by("work_id").aggregate(n_auth=t.authorships.count())
     n_with = sc.units(t, docset).select("work_id", "author_position").distinct().group_by("work_id").aggregate(
         n_with=ibis._.count()

@@ -9,7 +9,7 @@ import ibis.expr.types as ir
 
 from junkan.errors import ConfigError
 from junkan.indicators._scope import Scope
-from junkan.indicators.base import StoreTables, apply_country_filter, work_countries
+from junkan.indicators.base import StoreTables, apply_country_filter
 from junkan.model.countries import WORLD
 
 __all__ = ["international_coauthorship"]
@@ -32,7 +32,12 @@ def international_coauthorship(t: StoreTables, **scope: Any) -> ir.Table:
         raise ConfigError("international_coauthorship is defined on whole counting only (METHODS §5)")
     sc = Scope(**scope)
     w = sc.works(t).select("work_id", "publication_year")
-    wc = work_countries(sc.units(t, w)).join(w, "work_id")
+    # C(p) as distinct (work_id, country) rows and #C(p) by a plain GROUP BY joined back, not base.work_countries'
+    # window count: DuckDB hash aggregates and joins spill to disk under memory_limit, a window partitioned by
+    # work_id over every work does not (docs/engine.md "Larger than memory")
+    pairs = sc.units(t, w).select("work_id", "country").distinct()
+    per_work = pairs.group_by("work_id").aggregate(n_countries=pairs.country.count()).join(w, "work_id")
+    wc = pairs.join(per_work, "work_id")
     one = ibis.literal(1, "int64")
     zero = ibis.literal(0, "int64")
 
@@ -45,7 +50,6 @@ def international_coauthorship(t: StoreTables, **scope: Any) -> ir.Table:
         )
 
     by_country = counts(wc, ["country", "publication_year"])
-    per_work = wc.select("work_id", "publication_year", "n_countries").distinct()
     world = counts(per_work, ["publication_year"]).mutate(country=ibis.literal(WORLD))
     out = by_country.union(world.select(*by_country.columns))
     out = out.mutate(share=out.p_international.cast("float64") / out.p.cast("float64")).rename(year="publication_year")
