@@ -89,3 +89,49 @@ def test_corrupted_store_detected(tmp_path: Path) -> None:
         f.write(b"\x00\x01\x02")
     with pytest.raises(StoreError, match="does not match its checksum"):
         open_store(tmp_path / "st").verify()
+
+
+# -- out of memory → ResourceError (issue 11) --------------------------------------------------------------------------
+
+#: One list value of ~80 MB that cannot be spilled (as in tests/reliability/test_resources.py).
+_BIG = "SELECT len(list(repeat('x', 200) || k::VARCHAR)) AS n FROM range(400000) t(k)"
+
+
+def test_out_of_memory_is_a_resource_error_naming_the_limit(store: Path, tmp_path: Path) -> None:
+    from junkan.errors import ResourceError
+
+    eng = connect(store, threads=1, memory_limit="32MB", temp_directory=tmp_path / "spill")
+    with pytest.raises(ResourceError, match=r"ran out of memory under its memory limit of 30\.5 MiB") as exc:
+        eng.to_pyarrow(eng.con.sql(_BIG))
+    msg = str(exc.value)
+    assert "larger limit" in msg and str(tmp_path / "spill") in msg and "\n" not in msg
+    assert eng.to_pyarrow(eng.works.count().name("n").as_table()).column("n")[0].as_py() == 399  # still usable
+    unlimited = connect(store, threads=1)
+    assert unlimited.to_pyarrow(unlimited.con.sql(_BIG)).column("n")[0].as_py() == 400000  # fits without the limit
+
+
+def test_resource_error_maps_only_out_of_memory() -> None:
+    import duckdb
+
+    from junkan.engine import resource_error
+
+    assert resource_error(ValueError("x")) is None and resource_error(duckdb.IOException("disk")) is None
+    assert "ran out of memory" in str(resource_error(duckdb.OutOfMemoryException("Out of Memory Error: failed")))
+    spark = RuntimeError("An error occurred while calling o42.collect.\n: java.lang.OutOfMemoryError: Java heap space\n\tat x")
+    assert "Spark ran out of memory (: java.lang.OutOfMemoryError: Java heap space)" in str(resource_error(spark))
+
+
+def test_cli_reports_out_of_memory_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import duckdb
+    import typer
+
+    from junkan.cli import run_guarded
+
+    def boom() -> None:
+        raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 16.0 MiB")
+
+    with pytest.raises(typer.Exit) as exc:
+        run_guarded(boom)
+    assert exc.value.exit_code == 1
+    with pytest.raises(KeyError):  # anything else is still a bug, not mapped
+        run_guarded(lambda: {}["x"])

@@ -24,11 +24,11 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from junkan.errors import BackendCapabilityError, ConfigError
+from junkan.errors import BackendCapabilityError, ConfigError, ResourceError
 from junkan.model.schema import TABLES
 from junkan.store import Store, open_store
 
-__all__ = ["BACKENDS", "CAPABILITIES", "Engine", "connect", "spark_session"]
+__all__ = ["BACKENDS", "CAPABILITIES", "Engine", "connect", "resource_error", "spark_session"]
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +114,18 @@ class Engine:
             raise BackendCapabilityError(f"the {self.backend} backend does not support {capability}: {why}")
 
     def to_pyarrow(self, expr: ibis.Expr) -> pa.Table:
-        """Execute ``expr`` on this engine and return an Arrow table."""
-        return self.con.to_pyarrow(expr)
+        """Execute ``expr`` on this engine and return an Arrow table.
+
+        Running out of memory (DuckDB under its ``memory_limit``, or a Java OutOfMemoryError on Spark) raises
+        :class:`~junkan.errors.ResourceError` naming the limit and what to change (:func:`resource_error`).
+        """
+        try:
+            return self.con.to_pyarrow(expr)
+        except Exception as exc:
+            err = resource_error(exc, con=self.con if self.backend == "duckdb" else None)
+            if err is None:
+                raise
+            raise err from exc
 
     @property
     def provenance(self) -> dict[str, Any]:
@@ -124,6 +134,44 @@ class Engine:
     def close(self) -> None:
         if self.backend == "duckdb":
             self.con.disconnect()
+
+
+def resource_error(exc: BaseException, *, con: Any = None) -> ResourceError | None:
+    """The :class:`~junkan.errors.ResourceError` for an out-of-memory failure of a backend, else None.
+
+    DuckDB's ``OutOfMemoryException`` (a query that needs more than ``memory_limit`` and cannot spill) and Spark's
+    ``java.lang.OutOfMemoryError`` are mapped; ``con`` (the Ibis DuckDB backend) lets the message quote the limit
+    and spill directory in force. Used by :meth:`Engine.to_pyarrow` and by the CLI for every other execution
+    (an expression's own ``.to_pyarrow()``), so that the user sees the cause instead of an internal error.
+    """
+    import duckdb
+
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        limit = temp = None
+        raw = getattr(con, "con", None)
+        if raw is not None:
+            try:
+                limit, temp = raw.execute(
+                    "SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
+            except duckdb.Error:  # the connection may be unusable after the failure
+                pass
+        detail = str(exc).splitlines()[0].removeprefix("Out of Memory Error: ")
+        return ResourceError(
+            f"DuckDB ran out of memory under its memory limit{f' of {limit}' if limit else ''} ({detail}); "
+            "rerun with a larger limit (--memory-limit where the command has it, or connect(memory_limit=...)), "
+            f"a spill directory on a disk with free space (connect(temp_directory=...){f', now {temp}' if temp else ''}) "
+            "or fewer threads"
+        )
+    text = str(exc)
+    if "java.lang.OutOfMemoryError" in text:
+        kind = next((ln.strip() for ln in text.splitlines() if "java.lang.OutOfMemoryError" in ln), "")
+        return ResourceError(
+            f"Spark ran out of memory ({kind[:200]}); rerun with more driver or executor memory "
+            "(JUNKAN_SPARK_DRIVER_MEMORY, now "
+            f"{os.environ.get('JUNKAN_SPARK_DRIVER_MEMORY', '4g')}, or spark.driver.memory / spark.executor.memory "
+            "on your session)"
+        )
+    return None
 
 
 def connect(

@@ -14,6 +14,7 @@ __all__ = [
     "FetchError",
     "IngestError",
     "JunkanError",
+    "ResourceError",
     "SimulationError",
     "StoreError",
     "StoreNotFoundError",
@@ -93,3 +94,11 @@ class BackendCapabilityError(JunkanError, NotImplementedError):
 
 class SimulationError(JunkanError):
     """The simulated world cannot be generated with the given parameters."""
+
+
+class ResourceError(JunkanError):
+    """A computation ran out of a machine resource (memory under the engine's memory limit).
+
+    The message names the limit and what to change (a larger limit, a spill directory, fewer threads); the store
+    is not at fault and is unchanged.
+    """

@@ -103,6 +103,13 @@ def run_guarded(fn: Callable[[], Any]) -> Any:
     except KeyboardInterrupt:
         err_console.print("interrupted; the previously published store version is unchanged")
         raise typer.Exit(130) from None
+    except Exception as exc:  # out of memory in any execution → a clear ResourceError (issue 11), else a bug
+        from junkan.engine import resource_error
+
+        mapped = resource_error(exc)
+        if mapped is None or _state["debug"]:
+            raise
+        fail(str(mapped))
 
 
 def build_command() -> Any:

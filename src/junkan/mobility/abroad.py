@@ -30,6 +30,23 @@ __all__ = ["RANK_BY", "abroad", "career_spells"]
 RANK_BY = ("mncs", "top")
 
 
+#: Decimals the ranked values are rounded to before ranking (see :func:`rank_desc`).
+RANK_DECIMALS = 9
+
+
+def rank_desc(col: ir.FloatingValue) -> ir.IntegerValue:
+    """Competition rank of a float column, highest first (1 = best), nulls last.
+
+    The value is rounded to :data:`RANK_DECIMALS` (9) decimals before ranking: float sums and means depend on
+    the order DuckDB adds them in, which depends on its thread count (2.8 vs 2.8000000000000003), so values equal
+    in exact arithmetic must tie whatever the threads (issue 11: a rank changed from 15 to 14 between 1 and 2
+    threads). The ranked values here (mean NCS, sums of Top-10 % credits) are below 10^4, so 9 decimals keep at
+    least 9 significant digits; the reported values themselves are not rounded.
+    """
+    key = col.round(RANK_DECIMALS).fill_null(-1.0)
+    return (ibis.rank().over(ibis.window(order_by=ibis.desc(key))) + 1).cast("int64")
+
+
 def career_spells(traj: ir.Table) -> ir.Table:
     """``author_id, spell, country, from_year, to_year, n_years``: maximal runs of one main economy."""
     o = ibis.window(group_by="author_id", order_by="year", rows=(None, 0))
@@ -67,7 +84,8 @@ def abroad(
     first_country, focus_first_year, focus_last_year, focus_years, left_focus_year`` (first year abroad after the
     last focus spell began; null for returnees), ``main_field`` (modal OpenAlex field of the author's works; ties →
     smallest id), ``n_works_recent, n_scored_recent, mncs_recent, top_recent, pp_top_recent, rank_mncs, rank_top,
-    rank`` (by ``rank_by``; 1 = best, competition ranking, authors without a score last), ``career_path``
+    rank`` (by ``rank_by``; 1 = best, competition ranking on the values rounded to 9 decimals so that ranks do not
+    depend on DuckDB's thread count, authors without a score last: :func:`rank_desc`), ``career_path``
     (``"2005-2010 JP > 2011-2020 US"``).
 
     Options: ``recent`` (years such as ``"2019-2023"``; default the author's own last ``recent_years`` years),
@@ -158,12 +176,8 @@ def abroad(
     paths = paths.select("author_id", career_path=paths._ls.sort().join(" > "))
     a = a.join(paths, "author_id")
 
-    # ranks (1 = best; nulls last)
-    def rank_of(col: ir.FloatingValue) -> ir.IntegerValue:
-        key = col.fill_null(-1.0)
-        return (ibis.rank().over(ibis.window(order_by=ibis.desc(key))) + 1).cast("int64")
-
-    a = a.mutate(rank_mncs=rank_of(a.mncs_recent), rank_top=rank_of(a.top_recent))
+    # ranks (1 = best; nulls last), on values rounded to RANK_DECIMALS (see rank_desc)
+    a = a.mutate(rank_mncs=rank_desc(a.mncs_recent), rank_top=rank_desc(a.top_recent))
     a = a.mutate(rank=a.rank_mncs if rank_by == "mncs" else a.rank_top)
     return a.select(
         "author_id", "author_name", "orcid", "status", "current_country", "last_year", "first_country",
