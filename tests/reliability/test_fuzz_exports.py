@@ -76,17 +76,60 @@ def _one_cell(tmp_path: Path, fmt: str, column: str, value: str) -> Path:
     return path
 
 
-KNOWN = pytest.mark.xfail(strict=True, raises=(IndexError, OverflowError),
-                          reason="crash found by fuzzing in junkan.sources._exports (reported in issue 11)")
+# Crashes found by fuzzing in junkan.sources._exports (issue 11), fixed: the record is rejected with a reason.
+REJECT_FIELD = {"Cited by": {"scopus": "Cited by", "wos-tab": "TC", "wos-plain": "TC", "openalex-csv": "cited_by_count"},
+                "Document Type": {"scopus": "Document Type", "wos-tab": "DT", "wos-plain": "DT"}}
 
 
-@pytest.mark.parametrize("fmt", [pytest.param(f, marks=KNOWN) for f in FORMATS])
+def _baseline(tmp_path: Path, fmt: str):  # noqa: ANN202 - the same file as _one_cell's, unchanged
+    f = FORMATS[fmt]
+    path = tmp_path / f"base{f.suffix}"
+    path.write_bytes(fuzz_export(f, random.Random(3), 6)[0])
+    return f.reader()(path)
+
+
+def _new_reject(batch, base) -> dict:  # noqa: ANN001 - the one rejected row ``batch`` has and ``base`` has not
+    old = {r["line"] for r in base.rejected.to_pylist()}
+    new = [r for r in batch.rejected.to_pylist() if r["line"] not in old]
+    assert len(new) == 1, new
+    return new[0]
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
 def test_integer_beyond_int64_is_rejected_not_a_crash(tmp_path: Path, fmt: str) -> None:
-    batch = FORMATS[fmt].reader()(_one_cell(tmp_path, fmt, "Cited by", "99999999999999999999"))
-    assert check_batch(batch, tmp_path / f"one{FORMATS[fmt].suffix}", None) == []
+    path = _one_cell(tmp_path, fmt, "Cited by", "99999999999999999999")
+    batch = FORMATS[fmt].reader()(path)
+    assert check_batch(batch, path, None) == []
+    base = _baseline(tmp_path, fmt)
+    assert (batch.read, batch.kept, batch.rejected.num_rows) == (base.read, base.kept - 1, base.rejected.num_rows + 1)
+    row = _new_reject(batch, base)
+    assert row["file"] == str(path) and row["line"] is not None and row["field"] == REJECT_FIELD["Cited by"][fmt]
+    assert "99999999999999999999" in row["reason"] and "99999999999999999999" in row["raw"]
 
 
-@pytest.mark.parametrize("fmt", [pytest.param(f, marks=KNOWN) if f in ("scopus", "wos-tab", "wos-plain") else f for f in FORMATS])
+@pytest.mark.parametrize("fmt", list(FORMATS))
 def test_document_type_of_separators_only(tmp_path: Path, fmt: str) -> None:
-    batch = FORMATS[fmt].reader()(_one_cell(tmp_path, fmt, "Document Type", "; ; ;"))
-    assert batch.read == 6 and check_batch(batch, tmp_path / f"one{FORMATS[fmt].suffix}", None) == []
+    path = _one_cell(tmp_path, fmt, "Document Type", "; ; ;")
+    batch = FORMATS[fmt].reader()(path)
+    assert batch.read == 6 and check_batch(batch, path, None) == []
+    if fmt == "openalex-csv":  # OpenAlex's type is free text, kept as printed
+        assert batch.kept == _baseline(tmp_path, fmt).kept
+        return
+    base = _baseline(tmp_path, fmt)
+    assert (batch.kept, batch.rejected.num_rows) == (base.kept - 1, base.rejected.num_rows + 1)
+    row = _new_reject(batch, base)
+    assert row["file"] == str(path) and row["field"] == REJECT_FIELD["Document Type"][fmt]
+    assert "only separators" in row["reason"]
+
+
+@pytest.mark.parametrize("value", ["2147483647", "-2147483647", " 12 ", "NA", ""])
+def test_to_int_accepts_int32(value: str) -> None:
+    from junkan.sources._exports import to_int
+    assert to_int(value) == (int(value) if value.strip() not in ("", "NA") else None)
+
+
+@pytest.mark.parametrize("value", ["2147483648", "-2147483648", "99999999999999999999", "1e3", "abc"])
+def test_to_int_rejects_out_of_range_and_non_integers(value: str) -> None:
+    from junkan.sources._exports import to_int
+    with pytest.raises(ValueError):
+        to_int(value)

@@ -252,10 +252,15 @@ _RETRACTED = {"retracted", "retracted publication"}
 
 def doc_type(raw: str | None) -> tuple[str | None, bool | None]:
     """``(OpenAlex type, is_retracted)`` for a printed document type; several types (``Article; Early Access``)
-    take the first one other than *Early Access*. An unknown type maps to ``other``; no type to ``None``."""
+    take the first one other than *Early Access*. An unknown type maps to ``other``; no type to ``None``.
+
+    A value made only of separators (``"; ; ;"``) is damaged, not empty: ValueError, so that the reader
+    rejects the record (found by fuzzing, issue 11; it used to crash the Scopus and WoS readers)."""
     if not raw or not raw.strip():
         return None, None
     parts = [p.strip().lower() for p in raw.split(";") if p.strip()]
+    if not parts:
+        raise ValueError(f"document type {raw[:40]!r} holds only separators")
     retracted = any(p in _RETRACTED for p in parts)
     main = [p for p in parts if p != "early access"] or parts
     return DOC_TYPES.get(main[0], "other"), retracted
@@ -331,14 +336,23 @@ def _split_top(text: str, sep: str) -> list[str]:
     return out
 
 
-def to_int(value: str | None) -> int | None:
-    """``"12"`` → 12, ``""``/``"NA"`` → None; anything else raises ValueError."""
+#: Largest magnitude :func:`to_int` accepts: the store's INTEGER columns (years, reference counts) are int32.
+INT_LIMIT = 2**31 - 1
+
+
+def to_int(value: str | None, *, limit: int = INT_LIMIT) -> int | None:
+    """``"12"`` → 12, ``""``/``"NA"`` → None; anything else raises ValueError, including an integer beyond
+    ``±limit`` (default int32, the type of the store's INTEGER columns; no year or count printed in an export comes
+    near it), which Arrow could not store: such a value used to crash every reader with OverflowError (issue 11)."""
     if value is None:
         return None
     v = value.strip()
     if v == "" or v.upper() == "NA":
         return None
-    return int(v)
+    n = int(v)
+    if abs(n) > limit:
+        raise ValueError(f"integer {v[:40]!r} out of range (beyond ±{limit})")
+    return n
 
 
 def na(value: str | None) -> str | None:

@@ -50,11 +50,16 @@ AUDIT_SCHEMA = pa.schema(
 )
 
 
+def _empty(schema: pa.Schema) -> pa.Table:
+    """``schema.empty_table()`` without its import of pandas (1–2 s at start-up, for nothing)."""
+    return pa.Table.from_arrays([pa.nulls(0, f.type) for f in schema], schema=schema)
+
+
 def empty_tables() -> dict[str, pa.Table]:
     """Empty canonical tables for every store table except the quarantine."""
     from junkan.model.schema import TABLES
 
-    return {name: arrow_schema(name).empty_table() for name in TABLES if name != "quarantine"}
+    return {name: _empty(arrow_schema(name)) for name in TABLES if name != "quarantine"}
 
 
 @dataclass
@@ -65,9 +70,9 @@ class SourceBatch:
     path: Path  #: the file read
     read: int  #: records read from the file
     tables: dict[str, pa.Table] = field(default_factory=empty_tables)  #: canonical tables (store schemas)
-    cited: pa.Table = field(default_factory=CITED_SCHEMA.empty_table)  #: references as printed
-    audit: pa.Table = field(default_factory=AUDIT_SCHEMA.empty_table)  #: address → country decisions
-    rejected: pa.Table = field(default_factory=lambda: arrow_schema("quarantine").empty_table())  #: with reasons
+    cited: pa.Table = field(default_factory=lambda: _empty(CITED_SCHEMA))  #: references as printed
+    audit: pa.Table = field(default_factory=lambda: _empty(AUDIT_SCHEMA))  #: address → country decisions
+    rejected: pa.Table = field(default_factory=lambda: _empty(arrow_schema("quarantine")))  #: with reasons
     warnings: list[str] = field(default_factory=list)  #: file-level findings (e.g. decoded as cp1252, not UTF-8)
 
     @property

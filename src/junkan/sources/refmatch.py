@@ -199,10 +199,21 @@ def match_references(cited: pa.Table, works: pa.Table) -> pa.Table:
         install_macros(con)
         con.register("c_in", base.append_column("_row", pa.array(range(base.num_rows), pa.int64())))
         con.register("w_in", wk)
+        # each normalisation once per distinct printed string (references repeat: far fewer distinct strings)
         con.execute(
-            """CREATE TEMP TABLE r AS SELECT _row, jk_doi(doi) AS k_doi, jk_author(first_author) AS k_au,
-                   year AS k_year, jk_src(source_title) AS k_src, jk_num(volume) AS k_vol, jk_num(first_page) AS k_pg,
-                   jk_words(raw) AS k_raw FROM c_in"""
+            """CREATE TEMP TABLE r AS
+               WITH d_doi AS (SELECT doi, jk_doi(doi) AS k FROM (SELECT DISTINCT doi FROM c_in WHERE doi IS NOT NULL)),
+               d_au AS (SELECT first_author, jk_author(first_author) AS k
+                        FROM (SELECT DISTINCT first_author FROM c_in WHERE first_author IS NOT NULL)),
+               d_src AS (SELECT source_title, jk_src(source_title) AS k
+                         FROM (SELECT DISTINCT source_title FROM c_in WHERE source_title IS NOT NULL)),
+               d_num AS (SELECT v, jk_num(v) AS k FROM (SELECT volume AS v FROM c_in WHERE volume IS NOT NULL
+                                                         UNION SELECT first_page FROM c_in WHERE first_page IS NOT NULL))
+               SELECT c._row, d_doi.k AS k_doi, d_au.k AS k_au, c.year AS k_year, d_src.k AS k_src,
+                      dv.k AS k_vol, dp.k AS k_pg, c.raw
+               FROM c_in c LEFT JOIN d_doi ON d_doi.doi = c.doi LEFT JOIN d_au ON d_au.first_author = c.first_author
+               LEFT JOIN d_src ON d_src.source_title = c.source_title LEFT JOIN d_num dv ON dv.v = c.volume
+               LEFT JOIN d_num dp ON dp.v = c.first_page"""
         )
         con.execute(
             """CREATE TEMP TABLE w AS SELECT work_id, jk_doi(doi) AS k_doi, jk_author(first_author) AS k_au,
@@ -214,21 +225,38 @@ def match_references(cited: pa.Table, works: pa.Table) -> pa.Table:
             """CREATE TEMP TABLE m_doi AS SELECT r._row, min(w.work_id) AS work_id
                FROM r JOIN w ON r.k_doi = w.k_doi GROUP BY r._row"""
         )
-        # 2. key: block on author key and year, then no disagreement and at least two agreements
+        # 2. key: block on author key and year, then no disagreement and at least two agreements. Decided once
+        # per distinct reference key (a cited item repeats across citing records), and the source-title test
+        # (a regex) once per distinct pair of titles met in a block.
+        con.execute(
+            """CREATE TEMP TABLE rk AS SELECT DISTINCT k_au, k_year, k_vol, k_pg, k_src
+               FROM r ANTI JOIN m_doi USING (_row) WHERE k_au IS NOT NULL AND k_year IS NOT NULL"""
+        )
+        con.execute(
+            """CREATE TEMP TABLE mk AS
+               WITH p AS (
+                   SELECT rk.*, w.work_id, w.k_vol AS w_vol, w.k_pg AS w_pg, w.k_src AS w_src, w.k_abbr AS w_abbr
+                   FROM rk JOIN w ON rk.k_au = w.k_au AND rk.k_year = w.k_year
+                   WHERE (rk.k_vol IS NULL OR w.k_vol IS NULL OR rk.k_vol = w.k_vol)
+                     AND (rk.k_pg IS NULL OR w.k_pg IS NULL OR rk.k_pg = w.k_pg)),
+               s AS (
+                   SELECT k_src, w_src, w_abbr, jk_src_ok(k_src, w_src) OR jk_src_ok(k_src, w_abbr) AS ok
+                   FROM (SELECT DISTINCT k_src, w_src, w_abbr FROM p))
+               SELECT p.k_au, p.k_year, p.k_vol, p.k_pg, p.k_src, min(p.work_id) AS work_id,
+                      count(DISTINCT p.work_id)::INTEGER AS n
+               FROM p JOIN s ON s.k_src IS NOT DISTINCT FROM p.k_src AND s.w_src IS NOT DISTINCT FROM p.w_src
+                             AND s.w_abbr IS NOT DISTINCT FROM p.w_abbr
+               WHERE (p.k_src IS NULL OR (p.w_src IS NULL AND p.w_abbr IS NULL) OR s.ok)
+                 AND coalesce(p.k_vol = p.w_vol, false)::INTEGER + coalesce(p.k_pg = p.w_pg, false)::INTEGER
+                     + s.ok::INTEGER >= CASE WHEN p.w_vol IS NULL AND p.w_pg IS NULL THEN 1 ELSE 2 END
+               GROUP BY p.k_au, p.k_year, p.k_vol, p.k_pg, p.k_src"""
+        )
         con.execute(
             """CREATE TEMP TABLE m_key AS
-               SELECT r._row, min(w.work_id) AS work_id, count(DISTINCT w.work_id)::INTEGER AS n
+               SELECT r._row, mk.work_id, mk.n
                FROM r ANTI JOIN m_doi USING (_row)
-               JOIN w ON r.k_au = w.k_au AND r.k_year = w.k_year
-               WHERE r.k_au IS NOT NULL AND r.k_year IS NOT NULL
-                 AND (r.k_vol IS NULL OR w.k_vol IS NULL OR r.k_vol = w.k_vol)
-                 AND (r.k_pg IS NULL OR w.k_pg IS NULL OR r.k_pg = w.k_pg)
-                 AND (r.k_src IS NULL OR (w.k_src IS NULL AND w.k_abbr IS NULL)
-                      OR jk_src_ok(r.k_src, w.k_src) OR jk_src_ok(r.k_src, w.k_abbr))
-                 AND coalesce(r.k_vol = w.k_vol, false)::INTEGER + coalesce(r.k_pg = w.k_pg, false)::INTEGER
-                     + (jk_src_ok(r.k_src, w.k_src) OR jk_src_ok(r.k_src, w.k_abbr))::INTEGER
-                     >= CASE WHEN w.k_vol IS NULL AND w.k_pg IS NULL THEN 1 ELSE 2 END
-               GROUP BY r._row"""
+               JOIN mk ON r.k_au = mk.k_au AND r.k_year = mk.k_year AND r.k_vol IS NOT DISTINCT FROM mk.k_vol
+                      AND r.k_pg IS NOT DISTINCT FROM mk.k_pg AND r.k_src IS NOT DISTINCT FROM mk.k_src"""
         )
         # 3. synthetic ids for the rest, from the normalised key
         con.execute(
@@ -239,7 +267,7 @@ def match_references(cited: pa.Table, works: pa.Table) -> pa.Table:
                    WHEN k_au IS NOT NULL OR k_src IS NOT NULL
                         THEN concat_ws('|', 'k', coalesce(k_au, ''), coalesce(CAST(k_year AS VARCHAR), ''),
                                        coalesce(k_src, ''), coalesce(k_vol, ''), coalesce(k_pg, ''))
-                   ELSE 'raw|' || coalesce(k_raw, '') END AS nkey
+                   ELSE 'raw|' || coalesce(jk_words(raw), '') END AS nkey
                FROM r ANTI JOIN m_doi USING (_row) ANTI JOIN (SELECT _row FROM m_key WHERE n = 1) USING (_row)"""
         )
         con.execute(
@@ -249,9 +277,10 @@ def match_references(cited: pa.Table, works: pa.Table) -> pa.Table:
         con.execute(
             """CREATE TEMP TABLE m_syn AS
                SELECT u._row, jk_rid(CASE WHEN u.k_doi IS NOT NULL THEN 'doi|' || u.k_doi
-                                          WHEN kd.k_doi IS NOT NULL THEN 'doi|' || kd.k_doi
+                                          WHEN kd.k_doi IS NOT NULL AND NOT starts_with(u.nkey, 'raw|')
+                                               THEN 'doi|' || kd.k_doi
                                           ELSE u.nkey END) AS work_id
-               FROM u LEFT JOIN key_doi kd ON kd.nkey = u.nkey AND NOT starts_with(u.nkey, 'raw|')"""
+               FROM u LEFT JOIN key_doi kd ON kd.nkey = u.nkey"""
         )
         res = con.execute(
             """SELECT coalesce(d.work_id, CASE WHEN k.n = 1 THEN k.work_id END, s.work_id) AS cited_work_id,

@@ -286,12 +286,16 @@ def _record(
     except ValueError:
         rejects.add(rec.line, eid, "Cited by", f"Cited by {get('cited_by')!r} is not an integer", rec.raw)
         return
+    try:
+        wtype, retracted = doc_type(get("document_type"))
+    except ValueError as exc:
+        rejects.add(rec.line, eid, "Document Type", f"Document Type: {exc}", rec.raw)
+        return
     if eid in seen:
         rejects.add(rec.line, eid, "EID", "duplicate_id: the EID appears earlier in the file", rec.raw)
         return
     seen.add(eid)
 
-    wtype, retracted = doc_type(get("document_type"))
     issn = norm_issn(get("issn"))
     raw_type = (get("document_type") or "").lower()
     stype = "conference" if raw_type.startswith("conference") else None if raw_type.startswith("book") else "journal"

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from junkan.errors import BadInputError
 from junkan.sources._exports import (
+    _RAW_CITED,
     UNSET_INPUT,
     Builder,
     Rejects,
@@ -35,7 +36,7 @@ from junkan.sources._exports import (
     read_text,
     to_int,
 )
-from junkan.sources.batch import SourceBatch
+from junkan.sources.batch import CITED_SCHEMA, SourceBatch
 
 __all__ = ["parse_references", "read_wos"]
 
@@ -46,6 +47,10 @@ _UT = re.compile(r"^[A-Z][A-Z0-9]*:[A-Za-z0-9.\-]+$")
 _LIST_TAGS = {"AU", "AF", "CR", "C1", "BA", "BF", "CA", "GP"}  # one item per line in plain text
 _MONTHS = {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}
 _SOURCE_TYPES = {"J": "journal", "S": "book series", "B": None, "P": "conference"}
+
+#: Cited references as three columns (citing UT, ordinal, string as printed): built column-wise, not as one
+#: tuple per reference (hundreds of thousands in a large export).
+_Cited = tuple[list[str], list[int], list[str]]
 
 
 def read_wos(path: str | Path, *, overrides: pa.Table | str | Path | None = None) -> SourceBatch:
@@ -88,10 +93,11 @@ def read_wos(path: str | Path, *, overrides: pa.Table | str | Path | None = None
     rejects = Rejects(str(p))
     b = Builder("wos", p)
     seen: set[str] = set()
+    cited: _Cited = ([], [], [])
     if re.match(r"^(FN |VR |PT [A-Z]\b)", first):
-        read = _read_plain(text, b, rejects, seen)
+        read = _read_plain(text, b, rejects, seen, cited)
     elif "\t" in first and {"PT", "UT"} <= {h.strip().lstrip("\ufeff") for h in first.split("\t")}:
-        read = _read_tab(text, p, b, rejects, seen)
+        read = _read_tab(text, p, b, rejects, seen, cited)
     else:
         hint = ""
         low = first.lower()
@@ -104,40 +110,50 @@ def read_wos(path: str | Path, *, overrides: pa.Table | str | Path | None = None
             f"tags including PT and UT; the first line is {first[:60]!r}{hint}",
             file=str(p), line=1,
         )
-    return b.finish(read=read, rejects=rejects, warnings=warnings, overrides=overrides, parse_cited=parse_references)
+    batch = b.finish(read=read, rejects=rejects, warnings=warnings, overrides=overrides, parse_cited=parse_references)
+    if cited[0]:
+        rc = pa.table({"citing_id": pa.array(cited[0], pa.string()), "ordinal": pa.array(cited[1], pa.int32()),
+                       "raw": pa.array(cited[2], pa.string())}, schema=_RAW_CITED)
+        batch.cited = parse_references(rc).select(CITED_SCHEMA.names).cast(CITED_SCHEMA)
+    return batch
 
 
-def _read_plain(text: str, b: Builder, rejects: Rejects, seen: set[str]) -> int:
+def _read_plain(text: str, b: Builder, rejects: Rejects, seen: set[str], cited: _Cited) -> int:
+    # Hot loop (one pass over every line; cited-reference continuation lines are most of them): the
+    # continuation test comes first, and a record's raw text is a slice of the lines, not a copy per line.
     read = 0
     tags: dict[str, list[str]] | None = None
     start = 0
-    raw: list[str] = []
     problem: tuple[str, str | None] | None = None
     last_tag: str | None = None
-    for n, line in enumerate(text.splitlines(), 1):
+    cont: list[str] | None = None  # the value list of last_tag
+    match = _TAG_LINE.match
+    lines = text.splitlines()
+    for n, line in enumerate(lines, 1):
         if tags is None:
             if not line.strip() or line.startswith(("FN ", "VR ")) or line.rstrip() == "EF":
                 continue
-            m = _TAG_LINE.match(line)
+            m = match(line)
             if m and m.group(1) == "PT":
-                tags, start, raw, problem, last_tag = {"PT": [m.group(2) or ""]}, n, [line], None, "PT"
+                cont = [m.group(2) or ""]
+                tags, start, problem, last_tag = {"PT": cont}, n, None, "PT"
                 continue
             read += 1  # a stray line outside any record is counted and rejected, never dropped silently
             rejects.add(n, None, None, "text outside a record (expected PT to start a record)", line)
             continue
-        raw.append(line)
+        if line.startswith("   ") and cont is not None:  # a continuation line (never "ER", which starts a line)
+            cont.append(line.strip())
+            continue
         if line.rstrip() == "ER":
             read += 1
-            _record(tags, start, "\n".join(raw), b, rejects, seen, problem)
-            tags = None
+            _record(tags, start, "\n".join(lines[start - 1 : n]), b, rejects, seen, problem, cited)
+            tags, cont = None, None
             continue
-        if line.startswith("   ") and last_tag is not None:
-            tags[last_tag].append(line.strip())
-            continue
-        m = _TAG_LINE.match(line)
+        m = match(line)
         if m:
             last_tag = m.group(1)
-            tags.setdefault(last_tag, []).append(m.group(2) or "")
+            cont = tags.setdefault(last_tag, [])
+            cont.append(m.group(2) or "")
             continue
         if not line.strip():
             continue
@@ -145,11 +161,12 @@ def _read_plain(text: str, b: Builder, rejects: Rejects, seen: set[str]) -> int:
             problem = (f"line {n} is neither a field tag nor a continuation line", None)
     if tags is not None:
         read += 1
-        rejects.add(start, _ut_of(tags), None, "truncated record: the file ends before its ER line", "\n".join(raw))
+        rejects.add(start, _ut_of(tags), None, "truncated record: the file ends before its ER line",
+                    "\n".join(lines[start - 1 :]))
     return read
 
 
-def _read_tab(text: str, p: Path, b: Builder, rejects: Rejects, seen: set[str]) -> int:
+def _read_tab(text: str, p: Path, b: Builder, rejects: Rejects, seen: set[str], cited: _Cited) -> int:
     records = csv_records(text, file=str(p), delimiter="\t", quoting=csv.QUOTE_NONE)
     header = [h.strip().lstrip("\ufeff") for h in next(records).fields]
     while header and header[-1] == "":
@@ -176,7 +193,7 @@ def _read_tab(text: str, p: Path, b: Builder, rejects: Rejects, seen: set[str]) 
                 tags[tag] = [x.strip() for x in v.split(";") if x.strip()]
             else:
                 tags[tag] = [v]
-        _record(tags, rec.line, rec.raw.rstrip("\r\n"), b, rejects, seen, None)
+        _record(tags, rec.line, rec.raw.rstrip("\r\n"), b, rejects, seen, None, cited)
     return read
 
 
@@ -201,6 +218,7 @@ def _record(
     rejects: Rejects,
     seen: set[str],
     problem: tuple[str, str | None] | None,
+    out_cited: _Cited,
 ) -> None:
     ut = _ut_of(tags)
     if problem is not None:
@@ -219,6 +237,11 @@ def _record(
     except ValueError:
         rejects.add(line, ut, "TC", f"TC {_joined(tags, 'TC')!r} is not an integer", raw)
         return
+    try:
+        wtype, retracted = doc_type(_joined(tags, "DT"))
+    except ValueError as exc:
+        rejects.add(line, ut, "DT", f"DT: {exc}", raw)
+        return
     if ut in seen:
         rejects.add(line, ut, "UT", "duplicate_id: the UT appears earlier in the file", raw)
         return
@@ -230,7 +253,6 @@ def _record(
     au = tags.get("AU", [])
     af = tags.get("AF", [])
     names = af if len(af) == len(au) else au
-    wtype, retracted = doc_type(_joined(tags, "DT"))
     pt = (_joined(tags, "PT") or "").strip()
     stype = _SOURCE_TYPES.get(pt)
     issn = norm_issn(_joined(tags, "SN")) or norm_issn(_joined(tags, "EI"))
@@ -284,7 +306,9 @@ def _record(
         first_page=_joined(tags, "BP") or _joined(tags, "AR"), last_page=_joined(tags, "EP"),
         source_title=_joined(tags, "SO"), source_abbreviation=_joined(tags, "J9") or _joined(tags, "JI"),
     )
-    b.cited.extend((ut, k, r) for k, r in enumerate(refs))
+    out_cited[0].extend([ut] * len(refs))
+    out_cited[1].extend(range(len(refs)))
+    out_cited[2].extend(refs)
 
 
 def to_int_safe(value: str | None) -> int | None:
@@ -333,13 +357,14 @@ def _orcids(oi: str | None, names: list[str]) -> dict[int, str]:
 
 
 _REF_SQL = r"""
-WITH r AS (
-    SELECT citing_id, ordinal, raw, list_transform(string_split(trim(raw), ','), x -> trim(x)) AS p FROM refs
+WITH r AS (  -- each distinct printed reference parsed once (a cited item repeats across citing records)
+    SELECT raw, list_transform(string_split(trim(raw), ','), x -> trim(x)) AS p
+    FROM (SELECT DISTINCT raw FROM refs WHERE raw IS NOT NULL)
 ), r2 AS (
     SELECT *, CASE WHEN regexp_matches(p[1], '^\d{4}$') THEN 1 WHEN regexp_matches(coalesce(p[2], ''), '^\d{4}$') THEN 2 END AS yi
     FROM r
-)
-SELECT citing_id, ordinal, raw,
+), parsed AS (
+SELECT raw,
        nullif(lower(rtrim(regexp_extract(raw, 'DOI \[?(10\.\d{4,9}/[^\s,\]]+)', 1), '.')), '') AS doi,
        CASE WHEN yi = 2 AND p[1] NOT IN ('[Anonymous]', 'Anonymous') THEN p[1] END AS first_author,
        TRY_CAST(CASE yi WHEN 1 THEN p[1] WHEN 2 THEN p[2] END AS INTEGER) AS year,
@@ -348,7 +373,11 @@ SELECT citing_id, ordinal, raw,
        nullif(regexp_extract(raw, ',\s*V([^\s,]+)', 1), '') AS volume,
        nullif(regexp_extract(raw, ',\s*P([^\s,]+)', 1), '') AS first_page,
        NULL::VARCHAR AS title
-FROM r2 ORDER BY citing_id, ordinal
+FROM r2
+)
+SELECT refs.citing_id, refs.ordinal, refs.raw, parsed.doi, parsed.first_author, parsed.year, parsed.source_title,
+       parsed.volume, parsed.first_page, parsed.title
+FROM refs LEFT JOIN parsed ON parsed.raw = refs.raw ORDER BY refs.citing_id, refs.ordinal
 """
 
 
