@@ -27,6 +27,19 @@ THREADS = 2
 STEPS: dict[str, Any] = {}
 
 
+def _open_engine(root: Path, backend: str):
+    """Connect to ``root``; on PySpark the session start-up is timed apart (returned as seconds)."""
+    from junkan.engine import connect, spark_session
+
+    if backend != "pyspark":
+        return connect(root, threads=THREADS), 0.0
+    t = time.perf_counter()
+    spark = spark_session()
+    spark.sparkContext.setLogLevel("ERROR")
+    startup = time.perf_counter() - t
+    return connect(root, backend="pyspark", spark=spark), startup
+
+
 def step(fn):
     STEPS[fn.__name__] = fn
     return fn
@@ -247,20 +260,11 @@ def mob_store(wd: Path, n: int) -> Path:
 @step
 def mob_engine(n: int, wd: Path, backend: str = "duckdb", **_: Any) -> dict:
     """trajectories → classes on one backend (for the Spark comparison), written to Parquet."""
-    from junkan.engine import connect, spark_session
     from junkan.indicators.base import StoreTables
     from junkan.mobility import classes, trajectories
 
     root = mob_store(wd, n)
-    startup = 0.0
-    if backend == "pyspark":
-        t = time.perf_counter()
-        spark = spark_session()
-        spark.sparkContext.setLogLevel("ERROR")
-        startup = time.perf_counter() - t
-        eng = connect(root, backend="pyspark", spark=spark)
-    else:
-        eng = connect(root, threads=THREADS)
+    eng, startup = _open_engine(root, backend)
     t = time.perf_counter()
     out = eng.to_pyarrow(classes(trajectories(StoreTables.from_engine(eng), profile="all")))
     secs = time.perf_counter() - t
@@ -303,7 +307,7 @@ def cocit_engine(n: int, wd: Path, backend: str = "duckdb", **_: Any) -> dict:
     """Paper co-citation (citing links → pairs with Salton strengths) of the planted core on one backend."""
     import ibis
 
-    from junkan.engine import connect, spark_session
+    from junkan.engine import connect
     from junkan.indicators.base import StoreTables
     from junkan.mapping.cocitation import citing_links, cocitation, core_papers
 
@@ -316,15 +320,7 @@ def cocit_engine(n: int, wd: Path, backend: str = "duckdb", **_: Any) -> dict:
                        .select(["work_id"]), core_path)
         duck.close()
     core = pq.read_table(core_path)
-    startup = 0.0
-    if backend == "pyspark":
-        t = time.perf_counter()
-        spark = spark_session()
-        spark.sparkContext.setLogLevel("ERROR")
-        startup = time.perf_counter() - t
-        eng = connect(root, backend="pyspark", spark=spark)
-    else:
-        eng = connect(root, threads=THREADS)
+    eng, startup = _open_engine(root, backend)
     t = time.perf_counter()
     links = citing_links(StoreTables.from_engine(eng), ibis.memtable(core), window=window)
     pairs, cit = cocitation(links, min_cocit=2, min_strength=0.1)

@@ -169,6 +169,18 @@ class Rejects:
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 
 
+def damaged_record(rec: CsvRecord, width: int, record_id: str, rejects: Rejects) -> bool:
+    """Reject (and return True for) a CSV record with unbalanced quotes or the wrong number of fields."""
+    if rec.raw.count('"') % 2:
+        rejects.add(rec.line, record_id or None, None, "unbalanced quotes: the record is truncated or damaged", rec.raw)
+        return True
+    if len(rec.fields) != width:
+        rejects.add(rec.line, record_id or None, None,
+                    f"record has {len(rec.fields)} fields, the header has {width} (truncated?)", rec.raw)
+        return True
+    return False
+
+
 def norm_doi(value: str | None) -> str | None:
     """``"https://doi.org/10.1016/J.JOI.2017.08.007"`` → ``"10.1016/j.joi.2017.08.007"``; None if no DOI."""
     if not value:

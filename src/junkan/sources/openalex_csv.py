@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from junkan.errors import BadInputError
-from junkan.sources._exports import UNSET_INPUT, Builder, CsvRecord, Rejects, csv_records, na, norm_doi, read_text, to_int
+from junkan.sources._exports import UNSET_INPUT, Builder, CsvRecord, Rejects, csv_records, damaged_record, na, norm_doi, read_text, to_int
 from junkan.sources.batch import SourceBatch
 
 __all__ = ["read_openalex_csv"]
@@ -119,11 +119,7 @@ def _record(
         return f[i] if i is not None and i < len(f) else None
 
     raw_id = (get("id") or "").strip()
-    if rec.raw.count('"') % 2:
-        rejects.add(rec.line, raw_id or None, None, "unbalanced quotes: the record is truncated or damaged", rec.raw)
-        return 0
-    if len(f) != width:
-        rejects.add(rec.line, raw_id or None, None, f"record has {len(f)} fields, the header has {width} (truncated?)", rec.raw)
+    if damaged_record(rec, width, raw_id, rejects):
         return 0
     wid = _short(raw_id)
     if not wid or not wid.startswith("W"):

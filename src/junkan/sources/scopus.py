@@ -23,6 +23,7 @@ from junkan.sources._exports import (
     CsvRecord,
     Rejects,
     csv_records,
+    damaged_record,
     doc_type,
     funding_entries_scopus,
     language,
@@ -267,11 +268,7 @@ def _record(
         return f[i] if i is not None and i < len(f) else None
 
     eid = (get("eid") or "").strip()
-    if rec.raw.count('"') % 2:
-        rejects.add(rec.line, eid or None, None, "unbalanced quotes: the record is truncated or damaged", rec.raw)
-        return
-    if len(f) != width:
-        rejects.add(rec.line, eid or None, None, f"record has {len(f)} fields, the header has {width} (truncated?)", rec.raw)
+    if damaged_record(rec, width, eid, rejects):
         return
     if not _EID.match(eid):
         rejects.add(rec.line, eid or None, "EID", f"EID {eid[:40]!r} is not a Scopus EID (2-s2.0-…)", rec.raw)
