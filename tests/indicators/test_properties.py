@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from collections import defaultdict
 from fractions import Fraction
@@ -22,6 +24,7 @@ worlds = st.tuples(st.integers(0, 2**31 - 1), st.integers(5, 150), st.integers(0
 def engine_for(world_args):
     seed, n, span = world_args
     path = tempfile.mkdtemp(prefix="junkan-prop-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)  # one store per hypothesis example: never leak them
     write_store(path, make_world(seed, n_works=n, years=(2015, 2015 + span)))
     return connect(path, backend="duckdb", threads=1)
 
