@@ -74,7 +74,7 @@ def _world(root: Path, seed: int, works: int, members: int | None, effects_off: 
 
 def run_seed(seed: int, *, works: int, members: int | None, bootstrap: int, ci: float, threads: int,
              worlds: tuple[str, ...] = ("planted", "off"), exclude_others: bool = False,
-             resample: str = "member", tag: str = "") -> list[dict]:
+             resample: str = "member", tag: str = "", interval: str = "percentile") -> list[dict]:
     from junkan.cohort import evaluate, read_cohort
     from junkan.engine import connect
 
@@ -97,7 +97,7 @@ def run_seed(seed: int, *, works: int, members: int | None, bootstrap: int, ci: 
                 others = [read_cohort(f) for f in sorted((w / "cohorts").glob("*.csv")) if f.stem != prog]
                 for label, excl in ((world, None), (f"{world}-excl", others))[int(exclude_others and not off):]:
                     r = evaluate(eng, c, country="JP", bootstrap=bootstrap, seed=seed, ci=ci, exclude_controls=excl,
-                                 resample=resample)
+                                 resample=resample, interval=interval)
                     for d in r.did.to_pylist():
                         rows.append({"seed": seed, "world": label + tag, "cohort": prog, "works": works,
                                      "members_in_file": c.members.num_rows, **d})
@@ -124,7 +124,8 @@ def cmd_run(a: argparse.Namespace) -> None:
         t0 = time.perf_counter()
         rows = run_seed(s, works=a.works, members=a.members, bootstrap=a.bootstrap, ci=a.ci, threads=a.threads,
                         worlds=tuple(a.worlds.split(",")), exclude_others=a.exclude_others, resample=a.resample,
-                        tag="" if a.resample == "member" else f"/{a.resample}")
+                        tag=("" if a.resample == "member" else f"/{a.resample}") + ("-t" if a.interval == "studentized" else ""),
+                        interval=a.interval)
         with out.open("a") as fh:
             for r in rows:
                 fh.write(json.dumps(r) + "\n")
@@ -159,6 +160,10 @@ def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     return lower, upper
 
 
+#: The metrics whose estimand the DiD targets (papers_per_year carries the simulator's selection on future activity).
+POOLED_METRICS = ("intl_share", "top_share", "mncs")
+
+
 def summarize(rows: list[dict]) -> str:
     by: dict[tuple[str, str, str], dict[int, dict]] = {}
     for r in rows:
@@ -176,15 +181,26 @@ def summarize(rows: list[dict]) -> str:
                "| coverage of τ | 95 % CI of coverage | CI excludes 0 |")
     out.append("|---|---|---|---|---|---|---|---|---|")
     truths: dict[str, tuple[float, float]] = {}
+    # The point estimate does not depend on the resampling: τ comes from the member rows, else the component rows.
+    tau_tag = "" if any(w == "planted" for w, _c, _m in by) else "/component"
     for m in METRICS:
-        on, off = by.get(("planted", PLANTED, m), {}), by.get(("off", PLANTED, m), {})
+        on, off = by.get(("planted" + tau_tag, PLANTED, m), {}), by.get(("off" + tau_tag, PLANTED, m), {})
         diffs = [on[s]["did"] - off[s]["did"] for s in seeds
                  if s in on and s in off and on[s]["did"] is not None and off[s]["did"] is not None]
         if len(diffs) > 1:
             truths[m] = (statistics.mean(diffs), statistics.stdev(diffs) / math.sqrt(len(diffs)))
-    cases = [(w + tag, c, k) for tag in ("", "/component")
+    truths_excl: dict[str, tuple[float, float]] = {}
+    for m in METRICS:
+        on, off = by.get(("planted-excl/component", PLANTED, m), {}), by.get(("off-excl/component", PLANTED, m), {})
+        diffs = [on[s]["did"] - off[s]["did"] for s in seeds
+                 if s in on and s in off and on[s]["did"] is not None and off[s]["did"] is not None]
+        if len(diffs) > 1:
+            truths_excl[m] = (statistics.mean(diffs), statistics.stdev(diffs) / math.sqrt(len(diffs)))
+    pooled: dict[tuple[str, bool, bool], tuple[int, int]] = {}
+    cases = [(w + tag, c, k) for tag in ("", "/component", "/component-t", "-t")
              for w, c, k in (("planted", PLANTED, "τ"), ("planted", NULL, "0"), ("off", PLANTED, "0"),
-                             ("off", NULL, "0"), ("planted-excl", PLANTED, "τ"), ("planted-excl", NULL, "0"))]
+                             ("off", NULL, "0"), ("planted-excl", PLANTED, "τ"), ("planted-excl", NULL, "0"),
+                             ("off-excl", PLANTED, "0"), ("off-excl", NULL, "0"))]
     for world, cohort, kind in cases:
         for m in METRICS:
             d = by.get((world, cohort, m), {})
@@ -192,13 +208,19 @@ def summarize(rows: list[dict]) -> str:
             if not xs:
                 continue
             if kind == "τ":
-                if m not in truths:
+                # with other programmes excluded the controls differ: τ from the paired excl worlds
+                t = truths_excl if "-excl" in world else truths
+                if m not in t:
                     continue
-                tau, se = truths[m]
+                tau, se = t[m]
                 tau_txt = f"{tau:+.4f} (±{se:.4f})"
             else:
                 tau, tau_txt = 0.0, "0"
             k = sum(1 for x in xs if x["ci_low"] <= tau <= x["ci_high"])
+            if m in POOLED_METRICS and not (world.split("/")[0] == "planted" and cohort == NULL and m == "intl_share"):
+                key = (world.split("/")[1] if "/" in world else "member", "-excl" in world, kind == "τ")
+                hits, total = pooled.get(key, (0, 0))
+                pooled[key] = (hits + k, total + len(xs))
             lo, hi = clopper_pearson(k, len(xs))
             excl = sum(1 for x in xs if x["excludes_zero"])
             dids = [x["did"] for x in xs]
@@ -207,9 +229,17 @@ def summarize(rows: list[dict]) -> str:
                 f"| {cohort} ({world}) | {m} | {tau_txt} | {statistics.mean(dids):+.4f} | {statistics.stdev(dids):.4f} "
                 f"| {half:.4f} | {k}/{len(xs)} = {k / len(xs):.0%} | [{lo:.0%}, {hi:.0%}] | {excl}/{len(xs)} |"
             )
+    if pooled:
+        out += ["", "Pooled coverage (intl_share, top_share, mncs; JP-NULL's intl_share next to the planted fellows "
+                    "left out as contaminated, see docs/cohort.md §5b):", "",
+                "| resampling | controls | intervals | coverage | 95 % CI |", "|---|---|---|---|---|"]
+        for (res, excl, planted), (k, n) in sorted(pooled.items()):
+            lo, hi = clopper_pearson(k, n)
+            out.append(f"| {res} | {'other programmes excluded' if excl else 'all'} | "
+                       f"{'planted (τ)' if planted else 'null (0)'} | {k}/{n} = {k / n:.1%} | [{lo:.1%}, {hi:.1%}] |")
     # the planted intl effect in model terms: tau = 0.30 * q * (1 - pi0), pi0 = member after-share without effect
     if "intl_share" in truths:
-        off = by.get(("off", PLANTED, "intl_share"), {})
+        off = by.get(("off" + tau_tag, PLANTED, "intl_share"), {})
         pi0 = statistics.mean(off[s]["member_after"] for s in seeds if s in off and off[s]["member_after"] is not None)
         tau = truths["intl_share"][0]
         out += ["", f"intl_share: members' after-share without the effect π0 = {pi0:.3f}; τ / (0.30 (1 − π0)) = "
@@ -238,6 +268,8 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("--worlds", default="planted,off", help="worlds to build: planted, off or both (default)")
     r.add_argument("--resample", default="member", choices=("member", "component"),
                    help="bootstrap unit of the DiD (rows of 'component' get the world suffix '/component')")
+    r.add_argument("--interval", default="percentile", choices=("percentile", "studentized"),
+                   help="DiD interval (rows of 'studentized' get the world suffix '-t', e.g. 'planted/component-t')")
     r.add_argument("--exclude-others", action="store_true",
                    help="in the planted world, evaluate each cohort with the members of every other programme "
                         "excluded from the controls instead (rows with world 'planted-excl')")

@@ -8,6 +8,8 @@ from types import SimpleNamespace
 import ibis
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from junkan.cohort import read_cohort, resolve, evaluate
 from junkan.engine import connect
@@ -226,3 +228,46 @@ def test_did_by_hand_and_component_resampling() -> None:
     b = _did(_unit_sums(single), members, bootstrap=300, seed=2, ci=0.9, resample="member").to_pylist()[3]
     assert _components(_unit_sums(single), members).tolist() == [0, 1, 2, 3]
     assert a["ci_low"] == b["ci_low"] and a["ci_high"] == b["ci_high"] and np.isfinite(a["ci_low"])
+
+
+def test_did_standard_error_by_hand_and_studentized_interval() -> None:
+    """With every denominator 1 the DiD is the mean of the members' d_i = (m_after − m_before) − (c_after − c_before)
+    and its linearised cluster SE is the textbook sd(d) / sqrt(G) (sample SD, divisor G − 1)."""
+    import statistics
+
+    from junkan.cohort._evaluate import _did
+
+    d_vals = {"M1": 0.0, "M2": 1.0, "M3": 3.0, "M4": 4.0}  # member after − before; controls flat
+    rows = []
+    for mk, dv in d_vals.items():
+        rows += [(mk, "A_" + mk, "member", 1.0, "before", 1.0, 1.0), (mk, "A_" + mk, "member", 1.0, "after", 1.0 + dv, 1.0),
+                 (mk, "C_" + mk, "control", 1.0, "before", 1.0, 1.0), (mk, "C_" + mk, "control", 1.0, "after", 1.0, 1.0)]
+    members = list(d_vals)
+    t = {r["interval"]: r for r in (
+        _did(_unit_sums(rows), members, bootstrap=400, seed=3, ci=0.9, interval=i).to_pylist()[3]
+        for i in ("studentized", "percentile"))}
+    st_, pc_ = t["studentized"], t["percentile"]
+    assert st_["metric"] == "intl_share" and st_["clusters"] == 4 and st_["did"] == pytest.approx(2.0)
+    # sd(0, 1, 3, 4) = sqrt(10/3); se = sqrt(10/3) / 2
+    assert st_["se"] == pytest.approx(statistics.stdev(d_vals.values()) / 2, rel=1e-12)
+    assert st_["se"] == pytest.approx((10 / 3) ** 0.5 / 2, rel=1e-12) and pc_["se"] == st_["se"]
+    # the percentile interval lies within the range of the d_i; the bootstrap-t one is wider with 4 clusters
+    assert 0.0 <= pc_["ci_low"] < 2.0 < pc_["ci_high"] <= 4.0
+    assert st_["ci_low"] < pc_["ci_low"] and st_["ci_high"] > pc_["ci_high"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-5, 5, allow_nan=False), min_size=2, max_size=12))
+def test_did_se_is_the_standard_error_of_the_mean_with_unit_denominators(ds: list[float]) -> None:
+    import statistics
+
+    from junkan.cohort._evaluate import _did
+
+    rows = []
+    for i, dv in enumerate(ds):
+        mk = f"M{i}"
+        rows += [(mk, "A" + mk, "member", 1.0, "before", 2.0, 1.0), (mk, "A" + mk, "member", 1.0, "after", 2.0 + dv, 1.0),
+                 (mk, "C" + mk, "control", 1.0, "before", 2.0, 1.0), (mk, "C" + mk, "control", 1.0, "after", 2.0, 1.0)]
+    r = _did(_unit_sums(rows), [f"M{i}" for i in range(len(ds))], bootstrap=0, seed=0, ci=0.9).to_pylist()[3]
+    assert r["did"] == pytest.approx(statistics.fmean(ds), abs=1e-12)
+    assert r["se"] == pytest.approx(statistics.stdev(ds) / len(ds) ** 0.5, rel=1e-9, abs=1e-12)

@@ -28,6 +28,8 @@ def cohort_evaluate(
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
     out: Path = typer.Option(None, "--out", "-o", help="Folder for every table (CSV and Excel, with provenance)."),
     exclude_cohort: list[Path] = typer.Option(None, "--exclude-cohort", help="Cohort file whose members are never controls (repeatable), e.g. other programmes."),
+    resample: str = typer.Option("component", "--resample", help="Bootstrap unit: component (members sharing controls resampled together) or member."),
+    interval: str = typer.Option("studentized", "--interval", help="DiD interval: studentized (bootstrap-t with the cluster-robust SE) or percentile."),
 ) -> None:
     """Resolve the members, compute papers, Top10% share, MNCS and international share by phase, and the DiD."""
     from junkan.cli.commands import print_table
@@ -44,7 +46,7 @@ def cohort_evaluate(
             err_console.print(f"{len(cohort.problems)} problem(s) in the cohort file; those rows are left out")
         excl = [read_cohort(p) for p in (exclude_cohort or [])]
         res = evaluate(connect(store), cohort, country=country, controls=controls, bootstrap=bootstrap, ci=ci, seed=seed,
-                       exclude_controls=excl or None)
+                       exclude_controls=excl or None, resample=resample, interval=interval)
         m = res.members
         if "status" in m.column_names:
             counts = {k: v for k, v in zip(*[c.to_pylist() for c in pc.value_counts(m["status"]).flatten()], strict=True)}
@@ -53,8 +55,9 @@ def cohort_evaluate(
         print_table(bp.select([c for c in ("phase", "n", "top_share", "national_top_share", "intl_share",
                                            "national_intl_share") if c in bp.column_names]),
                     title="By phase / 期間別 (before, during, after)")
-        print_table(did.select([c for c in ("metric", "members", "did", "ci_low", "ci_high") if c in did.column_names]),
-                    title=f"Difference in differences vs matched controls ({ci:.0%} bootstrap CI) / 差の差")
+        print_table(did.select([c for c in ("metric", "members", "clusters", "did", "se", "ci_low", "ci_high")
+                                if c in did.column_names]),
+                    title=f"Difference in differences vs matched controls ({ci:.0%} {interval} bootstrap CI) / 差の差")
         if not out:
             console.print("all tables and columns: --out FOLDER")
         if out:
