@@ -31,7 +31,7 @@ import pyarrow as pa
 from junkan.errors import BadInputError
 from junkan.model.schema import arrow_schema
 from junkan.sources import addresses as _addresses
-from junkan.sources.batch import AUDIT_SCHEMA, CITED_SCHEMA, SourceBatch
+from junkan.sources.batch import AUDIT_SCHEMA, CITED_SCHEMA, SourceBatch, _empty
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,10 @@ class Rejects:
         )
 
     def table(self) -> pa.Table:
-        return pa.Table.from_pylist(self.rows, schema=arrow_schema("quarantine"))
+        schema = arrow_schema("quarantine")
+        if not self.rows:  # from_pylist([]) imports pandas
+            return _empty(schema)
+        return pa.Table.from_pylist(self.rows, schema=schema)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -452,7 +455,10 @@ class Builder:
     ) -> SourceBatch:
         """The :class:`SourceBatch`: tables in store schemas, countries from the addresses, cited references."""
         def tbl(name: str, rows: list[dict[str, Any]]) -> pa.Table:
-            return pa.Table.from_pylist(rows, schema=arrow_schema(name))
+            schema = arrow_schema(name)
+            if not rows:  # from_pylist([]) imports pandas (~1 s at start-up) for an empty table
+                return _empty(schema)
+            return pa.Table.from_pylist(rows, schema=schema)
 
         batch = SourceBatch(source=self.source, path=self.path, read=read)
         batch.warnings.extend(warnings)
@@ -483,11 +489,11 @@ class Builder:
                 schema=AUDIT_SCHEMA,
             )
         else:
-            audit = AUDIT_SCHEMA.empty_table()
+            audit = _empty(AUDIT_SCHEMA)
         batch.audit = audit
         con = duckdb.connect()
         con.register("audit", audit)
-        given = pa.Table.from_pylist(self.given_countries, schema=arrow_schema("authorship_countries"))
+        given = tbl("authorship_countries", self.given_countries)
         con.register("given", given)
         ac = con.execute(
             """SELECT DISTINCT work_id, author_position, country_code FROM (

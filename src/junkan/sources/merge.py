@@ -50,7 +50,7 @@ import pyarrow.parquet as pq
 
 from junkan.errors import ConfigError, IngestError
 from junkan.model.schema import TABLES, arrow_schema
-from junkan.sources.batch import AUDIT_SCHEMA, CITED_SCHEMA, SourceBatch
+from junkan.sources.batch import AUDIT_SCHEMA, CITED_SCHEMA, SourceBatch, _empty
 from junkan.sources.refmatch import install_macros, match_references, nfkc, work_keys
 from junkan.store import Store, VersionWriter, file_sha256, open_store
 
@@ -154,7 +154,7 @@ def _conform(table: pa.Table | None, name: str) -> pa.Table:
     """A table with exactly the store schema of ``name`` (missing columns null, extra columns dropped)."""
     schema = arrow_schema(name)
     if table is None:
-        return schema.empty_table()
+        return _empty(schema)
     cols = []
     for f in schema:
         if f.name in table.column_names:
@@ -266,7 +266,7 @@ def merge(
         q = q.set_column(0, "input_id", pa.array([int(iid)] * q.num_rows, pa.int32()))
         frames["quarantine"].append(q.append_column("_b", pa.array([bi] * q.num_rows, pa.int32())))
     audit_schema = pa.schema([pa.field(f.name, f.type) for f in AUDIT_SCHEMA] + [pa.field("_b", pa.int32())])
-    audit_frames = [audit_schema.empty_table()]
+    audit_frames = [_empty(audit_schema)]
     cited_frames = []
     for bi, b in enumerate(batches):
         a = b.audit
@@ -286,7 +286,7 @@ def merge(
     def concat(name: str) -> pa.Table:
         schema = pa.schema([*[pa.field(f.name, f.type) for f in arrow_schema(name)], pa.field("_b", pa.int32())])
         parts = [p.cast(schema) for p in frames[name]]
-        return pa.concat_tables(parts) if parts else schema.empty_table()
+        return pa.concat_tables(parts) if parts else _empty(schema)
 
     con = duckdb.connect()
     try:
@@ -302,9 +302,10 @@ def merge(
                 t = nfkc(t, ["raw_author_name", "author_name"])
             con.register(f"all_{name}", t)
         cschema = pa.schema([*CITED_SCHEMA, pa.field("_b", pa.int32())])
-        con.register("batch_cited", pa.concat_tables(cited_frames) if cited_frames else cschema.empty_table())
+        batch_cited = pa.concat_tables(cited_frames) if cited_frames else _empty(cschema)
+        con.register("batch_cited", batch_cited)
         con.register("batch_audit", pa.concat_tables(audit_frames))
-        tables, report = _merge_sql(con, batches, input_ids, base, precedence, groups)
+        tables, report = _merge_sql(con, batches, input_ids, base, precedence, groups, batch_cited)
     finally:
         con.close()
     return tables, report
@@ -317,6 +318,7 @@ def _merge_sql(
     base: Store | None,
     precedence: tuple[str, ...],
     groups: dict[str, tuple[str, ...]],
+    batch_cited: pa.Table,
 ) -> tuple[dict[str, pa.Table], MergeReport]:
     rank = _rank_sql
     # 1. records (one per (source, id); a later batch's copy wins over an earlier one)
@@ -344,6 +346,9 @@ def _merge_sql(
                  FROM rec r JOIN fa ON fa._b = r._b AND fa.work_id = r._rid
                  WHERE jk_title(r.title) IS NOT NULL AND r.publication_year IS NOT NULL AND fa.ak IS NOT NULL"""
     )
+    if base is None and _each_record_alone(con):
+        log.debug("merge: every record is its own work, no base: the direct path")
+        return _merge_alone(con, batches, input_ids, precedence, groups, batch_cited)
     # 2. duplicates: ids and DOIs, then title keys for groups without a DOI
     con.execute("CREATE TEMP TABLE nodes AS SELECT n, n AS label FROM rec")
     con.execute("CREATE TEMP TABLE e1 AS SELECT n, k FROM keys WHERE kind <> 'tk'")
@@ -467,19 +472,7 @@ def _merge_sql(
                         JOIN sup_{g} s ON s.n = rx.n)"""
             ).to_arrow_table()
 
-    # entity tables (institutions, sources, topics, authors …): one row per key, a batch before the base,
-    # then by precedence, then the later batch
-    con.execute("CREATE TEMP TABLE brank AS SELECT * FROM (VALUES (-1, 0)) v(_b, r)")
-    for bi, b in enumerate(batches):
-        con.execute("INSERT INTO brank VALUES (?, ?)", [bi, precedence.index(b.source) if b.source in precedence else len(precedence)])
-    for t in _entity_tables():
-        key = ", ".join(f"x.{_q(k)}" for k in TABLES[t].key)
-        cols = ", ".join(_q(c) for c in TABLES[t].column_names)
-        out[t] = con.execute(
-            f"""SELECT {cols} FROM (SELECT x.*, row_number() OVER (PARTITION BY {key}
-                     ORDER BY x._b = -1, br.r, x._b DESC) AS _rk
-                 FROM all_{t} x JOIN brank br USING (_b)) WHERE _rk = 1"""
-        ).to_arrow_table()
+    _entities(con, batches, precedence, out)
 
     # quarantine: the base's rows and the batches' rejected records
     qcols = ", ".join(_q(c) for c in TABLES["quarantine"].column_names)
@@ -643,6 +636,126 @@ def _merge_sql(
         warnings=[w for b in batches for w in b.warnings],
     )
     return {name: _conform(out.get(name), name) for name in TABLES}, report
+
+
+def _each_record_alone(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when every work row is its own work: no record id repeated, none null, no id, DOI or title key
+    shared by two records (the common case of a new store from one export, or from files that do not overlap)."""
+    return bool(con.execute(
+        """SELECT (SELECT count(*) FROM rec) = (SELECT count(*) FROM all_works)
+                  AND NOT EXISTS (SELECT 1 FROM rec WHERE _rid IS NULL)
+                  AND NOT EXISTS (SELECT 1 FROM keys GROUP BY k HAVING count(*) > 1)"""
+    ).fetchone()[0])
+
+
+def _merge_alone(
+    con: duckdb.DuckDBPyConnection,
+    batches: Sequence[SourceBatch],
+    input_ids: Sequence[int],
+    precedence: tuple[str, ...],
+    groups: dict[str, tuple[str, ...]],
+    batch_cited: pa.Table,
+) -> tuple[dict[str, pa.Table], MergeReport]:
+    """The merge when :func:`_each_record_alone` holds and there is no base (issue #10: speed).
+
+    The general statements then reduce to identities — each component is one record, its own canonical work,
+    the supplier of every field and list — so the tables are taken as they are: works from ``rec``, lists of
+    the records that have them (deduplicated on the table key as in the general path), references matched by
+    :func:`match_references` on the printed references as read (no re-sorting), ``work_sources`` all
+    ``canonical``, no ``field_provenance`` (no work has two records). The outputs are the general path's
+    (tests/sources/test_merge_alone.py compares both on WoS, Scopus and OpenAlex-CSV samples)."""
+    out: dict[str, pa.Table] = {}
+    works_cols = ", ".join(_q(c) for c in TABLES["works"].column_names)
+    out["works"] = con.execute(f"SELECT {works_cols} FROM rec").to_arrow_table()
+    for tabs in groups.values():
+        for t in tabs:
+            key = ", ".join(_q(k) for k in TABLES[t].key)
+            cols = ", ".join(f"x.{_q(c)}" for c in TABLES[t].column_names)
+            has_list = "" if t == tabs[0] else (
+                f" SEMI JOIN (SELECT DISTINCT _b, work_id FROM all_{tabs[0]}) h ON h._b = x._b AND h.work_id = x.work_id")
+            out[t] = con.execute(
+                f"""SELECT DISTINCT ON ({key}) * FROM (
+                        SELECT {cols} FROM all_{t} x SEMI JOIN rec r ON r._b = x._b AND r._rid = x.work_id{has_list})"""
+            ).to_arrow_table()
+    _entities(con, batches, precedence, out)
+    qcols = ", ".join(_q(c) for c in TABLES["quarantine"].column_names)
+    out["quarantine"] = con.execute(f"SELECT {qcols} FROM all_quarantine ORDER BY input_id, line").to_arrow_table()
+
+    # printed references: the batches' rows as read (every record is a winner); rows of no record are dropped
+    stray = con.execute("SELECT count(*) FROM batch_cited c ANTI JOIN rec r ON r._b = c._b AND r._rid = c.citing_id").fetchone()[0]
+    pr = batch_cited if not stray else con.execute(
+        "SELECT c.* FROM batch_cited c SEMI JOIN rec r ON r._b = c._b AND r._rid = c.citing_id").to_arrow_table()
+    # a record's data_source is its batch's source (set in merge())
+    pr = pr.append_column("data_source", pa.array([b.source for b in batches], pa.string()).take(pr["_b"]))
+    keys_table = work_keys({"works": out["works"], "authorships": out["authorships"], "sources": out["sources"],
+                            "work_biblio": out.get("work_biblio", pa.table({"work_id": pa.array([], pa.string())}))})
+    matched = match_references(pr, keys_table) if pr.num_rows else None
+    cr_names = TABLES["cited_references"].column_names
+    if matched is not None:
+        con.register("prm", matched.select(["citing_id", "cited_work_id"]))
+        cr = {c: matched[c] for c in cr_names if c in matched.column_names}
+        cr["work_id"] = cr["source_record_id"] = matched["citing_id"]
+        out["cited_references"] = pa.table({c: cr[c] for c in cr_names})
+    else:
+        con.execute("CREATE TEMP TABLE prm AS SELECT NULL::VARCHAR AS citing_id, NULL::VARCHAR AS cited_work_id LIMIT 0")
+    out["references"] = con.execute(
+        """SELECT DISTINCT work_id, cited_work_id FROM (
+               SELECT x.work_id, x.cited_work_id FROM all_references x SEMI JOIN rec r ON r._b = x._b AND r._rid = x.work_id
+               UNION ALL SELECT citing_id, cited_work_id FROM prm) WHERE cited_work_id IS NOT NULL"""
+    ).to_arrow_table()
+    out["address_audit"] = con.execute(
+        """SELECT a.work_id, r._src AS data_source, a.work_id AS source_record_id, a.author_position, a.address,
+                  a.matched, a.country_code, a.rule
+           FROM batch_audit a JOIN rec r ON r._b = a._b AND r._rid = a.work_id"""
+    ).to_arrow_table()
+    out["work_sources"] = con.execute(
+        """SELECT _rid AS work_id, _src AS data_source, _rid AS source_record_id, input_id, 'canonical' AS matched_by
+           FROM rec"""
+    ).to_arrow_table()
+
+    files = [str(b.path) for b in batches]
+    matches = con.execute(
+        """SELECT _src AS data_source, _rid AS source_record_id, input_id, _b AS batch, _rid AS work_id,
+                  'canonical' AS matched_by, false AS with_existing, 1::BIGINT AS records
+           FROM rec ORDER BY _b, _rid"""
+    ).to_arrow_table()
+    file_col = pa.array([files[b] for b in matches["batch"].to_pylist()], pa.string())
+    matches = matches.append_column("file", file_col).drop_columns(["batch"])
+    per_batch = dict(con.execute("SELECT _b, count(*) FROM rec GROUP BY _b").fetchall())
+    inputs = [
+        {"input_id": int(iid), "source": b.source, "path": str(b.path), "read": int(b.read), "kept": int(b.kept),
+         "rejected": int(b.rejected.num_rows), "duplicate_records": int(b.kept - per_batch.get(bi, 0)),
+         "merged_with_existing": 0, "merged_across_inputs": 0, "new_works": int(per_batch.get(bi, 0))}
+        for bi, (b, iid) in enumerate(zip(batches, input_ids, strict=True))
+    ]
+    counts: dict[str, int] = {}
+    if matched is not None:
+        vc = matched["matched_by"].value_counts()
+        counts = {str(k): int(v) for k, v in sorted(zip(vc.field(0).to_pylist(), vc.field(1).to_pylist(), strict=True))}
+    report = MergeReport(
+        matches=matches, inputs=inputs, references=counts, references_all=dict(counts), works_before=0,
+        works_after=out["works"].num_rows, links=out["references"].num_rows, ambiguous_title_keys=0,
+        precedence=precedence, warnings=[w for b in batches for w in b.warnings],
+    )
+    empty = {name: _conform(_empty(arrow_schema(name)), name) for name in TABLES}  # nullable, as DuckDB's
+    return {name: _conform(out.get(name, empty[name]), name) for name in TABLES}, report
+
+
+def _entities(con: duckdb.DuckDBPyConnection, batches: Sequence[SourceBatch], precedence: tuple[str, ...],
+              out: dict[str, pa.Table]) -> None:
+    """Entity tables (institutions, sources, topics, authors …): one row per key, a batch before the base, then by
+    precedence, then the later batch."""
+    con.execute("CREATE TEMP TABLE brank AS SELECT * FROM (VALUES (-1, 0)) v(_b, r)")
+    for bi, b in enumerate(batches):
+        con.execute("INSERT INTO brank VALUES (?, ?)", [bi, precedence.index(b.source) if b.source in precedence else len(precedence)])
+    for t in _entity_tables():
+        key = ", ".join(f"x.{_q(k)}" for k in TABLES[t].key)
+        cols = ", ".join(_q(c) for c in TABLES[t].column_names)
+        out[t] = con.execute(
+            f"""SELECT {cols} FROM (SELECT x.*, row_number() OVER (PARTITION BY {key}
+                     ORDER BY x._b = -1, br.r, x._b DESC) AS _rk
+                 FROM all_{t} x JOIN brank br USING (_b)) WHERE _rk = 1"""
+        ).to_arrow_table()
 
 
 # --------------------------------------------------------------------------------------------------

@@ -67,6 +67,9 @@ WORK_KEYS_SCHEMA = pa.schema(
     ]
 )
 
+#: The columns a reference's match depends on (``title`` is not used).
+_MATCH_COLS = ["doi", "first_author", "year", "source_title", "volume", "first_page", "raw"]
+
 # Words ignored when comparing source titles (they are dropped from abbreviations).
 _STOP = "of|the|and|for|in|on|at|to|de|la|le|les|des|der|die|und|fur|et|y|a|an|l|d|del|di"
 
@@ -189,7 +192,6 @@ def match_references(cited: pa.Table, works: pa.Table) -> pa.Table:
     """
     extra = [c for c in cited.column_names if c not in CITED_SCHEMA.names]
     base = _conform(cited, CITED_SCHEMA)
-    base = nfkc(base, ["first_author", "source_title", "raw", "title"])
     wk = nfkc(_conform(works, WORK_KEYS_SCHEMA), ["first_author", "source_title", "source_abbreviation"])
     con = duckdb.connect()
     try:
@@ -197,7 +199,17 @@ def match_references(cited: pa.Table, works: pa.Table) -> pa.Table:
         if base.num_rows + wk.num_rows < 100_000:
             con.execute("SET threads = 1")  # tiny statements: threads only add overhead
         install_macros(con)
-        con.register("c_in", base.append_column("_row", pa.array(range(base.num_rows), pa.int64())))
+        # every step below runs once per distinct printed reference (the matching columns and the text): a cited
+        # item repeats across citing records, and each row's result depends only on these values
+        con.register("c_all", base.select(_MATCH_COLS).append_column("_src_row", pa.array(range(base.num_rows), pa.int64())))
+        cols = ", ".join(_MATCH_COLS)
+        con.execute(
+            f"""CREATE TEMP TABLE c_grp AS SELECT row_number() OVER () - 1 AS _row, * FROM (
+                    SELECT {cols}, list(_src_row) AS _rows FROM c_all GROUP BY {cols})"""
+        )
+        # NFKC on the distinct rows only (rows equal before NFKC are equal after it)
+        con.register("c_in", nfkc(con.execute(f"SELECT _row, {cols} FROM c_grp").fetch_arrow_table(),
+                                  ["first_author", "source_title", "raw"]))
         con.register("w_in", wk)
         # each normalisation once per distinct printed string (references repeat: far fewer distinct strings)
         con.execute(
@@ -289,6 +301,11 @@ def match_references(cited: pa.Table, works: pa.Table) -> pa.Table:
                FROM r LEFT JOIN m_doi d USING (_row) LEFT JOIN m_key k USING (_row) LEFT JOIN m_syn s USING (_row)
                ORDER BY r._row"""
         ).to_arrow_table()
+        # back to one row per input row, in input order
+        idx = con.execute(
+            "SELECT _row FROM (SELECT _row, unnest(_rows) AS _src_row FROM c_grp) ORDER BY _src_row"
+        ).to_arrow_table().column(0)
+        res = res.take(idx)
     finally:
         con.close()
     out = _conform(cited, CITED_SCHEMA)
