@@ -3,6 +3,7 @@
     python bench/indicators.py --works 2000000                 # one size
     python bench/indicators.py --works 2000000 --scaling       # also N/10, prints the 10x scaling ratio
     python bench/indicators.py --works 200000 --suite          # also times every registered indicator
+    python bench/indicators.py --works 2000000 --no-cache      # junkan without its per-engine cache (A/B)
 
 The store is generated directly with DuckDB SQL (as STACK.md §2 did) into a junkan store version: works with
 years 2000–2023, 26 skewed fields, ~3 authorships per work, 20,000 institutions in 60 countries (Zipf-like),
@@ -230,12 +231,15 @@ COMPARE = {"papers": ["p"], "top_papers": ["p", "p_top"], "international_coautho
            "impact": ["mncs"]}
 
 
-def run_junkan(root: Path, threads: int) -> tuple[float, dict]:
+def run_junkan(root: Path, threads: int, cache: bool = True) -> tuple[float, dict]:
     eng = connect(root, backend="duckdb", threads=threads)
+    eng.cache_intermediates = cache  # shared intermediates as temporary tables, once per engine (Engine.cached)
     out, t0 = {}, time.perf_counter()
     for name, opts in JUNKAN_RUNS.items():
         out[name] = run(eng, name, **opts).table
-    return time.perf_counter() - t0, out
+    elapsed = time.perf_counter() - t0
+    eng.close()
+    return elapsed, out
 
 
 def run_sql(root: Path, threads: int) -> tuple[float, dict]:
@@ -280,6 +284,7 @@ def run_junkan_each(root: Path, threads: int) -> dict[str, float]:
         t0 = time.perf_counter()
         run(eng, name, **opts)
         times[name] = time.perf_counter() - t0
+        eng.close()
     return times
 
 
@@ -300,7 +305,8 @@ def compare(j: dict, s: dict) -> int:
     return n
 
 
-def bench(n_works: int, workdir: Path, threads: int, repeat: int, suite: bool, standalone: bool = True) -> dict:
+def bench(n_works: int, workdir: Path, threads: int, repeat: int, suite: bool, standalone: bool = True,
+          cache: bool = True) -> dict:
     root = workdir / f"store-{n_works}"
     if not (root / "CURRENT").exists():
         t0 = time.perf_counter()
@@ -308,13 +314,13 @@ def bench(n_works: int, workdir: Path, threads: int, repeat: int, suite: bool, s
         print(f"[{n_works:,} works] generated store in {time.perf_counter() - t0:.1f} s", flush=True)
     tj, ts = [], []
     for _ in range(repeat):
-        t, jout = run_junkan(root, threads)
+        t, jout = run_junkan(root, threads, cache)
         tj.append(t)
         t, sout = run_sql(root, threads)
         ts.append(t)
     checked = compare(jout, sout)
     res = {"n": n_works, "junkan": min(tj), "sql": min(ts), "checked": checked}
-    print(f"[{n_works:,} works] junkan (Ibis→DuckDB) {min(tj):.2f} s | hand-written SQL script {min(ts):.2f} s | "
+    print(f"[{n_works:,} works] junkan (Ibis→DuckDB{'' if cache else ', no cache'}) {min(tj):.2f} s | hand-written SQL script {min(ts):.2f} s | "
           f"ratio {min(tj) / min(ts):.2f} | {checked:,} values equal (rel 1e-9)", flush=True)
     # the script shares its temp tables between the four queries; junkan recomputes per indicator. Per indicator,
     # each side from scratch:
@@ -352,13 +358,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--no-standalone", dest="standalone", action="store_false",
                     help="skip the per-indicator from-scratch timings")
+    ap.add_argument("--no-cache", dest="cache", action="store_false",
+                    help="junkan without its per-engine cache of shared intermediates (A/B)")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "junkan-bench")
     args = ap.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     results = []
     if args.scaling:
-        results.append(bench(args.works // 10, args.workdir, args.threads, args.repeat, False, args.standalone))
-    results.append(bench(args.works, args.workdir, args.threads, args.repeat, args.suite, args.standalone))
+        results.append(bench(args.works // 10, args.workdir, args.threads, args.repeat, False, args.standalone,
+                             args.cache))
+    results.append(bench(args.works, args.workdir, args.threads, args.repeat, args.suite, args.standalone, args.cache))
     if args.scaling:
         small, big = results
         print(f"10x scaling: junkan {big['junkan'] / small['junkan']:.1f}x time, "

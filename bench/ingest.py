@@ -92,19 +92,34 @@ n = con.execute('SELECT count(*) FROM t').fetchone()[0]
 print(time.perf_counter() - t, n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """,
     "junkan": """
-import sys, time, resource
+import json, sys, time, resource
 from junkan.sources.openalex import ingest
 t = time.perf_counter()
 rep = ingest([sys.argv[1]], sys.argv[2], threads=2)
+print(json.dumps(rep.timings))
 print(time.perf_counter() - t, rep.kept, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """,
 }
 
 
-def run_child(kind: str, data: Path, store: Path) -> tuple[float, int, float]:
+def run_child(kind: str, data: Path, store: Path) -> tuple[float, int, float, dict[str, float]]:
     out = subprocess.run([sys.executable, "-c", CHILD[kind], str(data), str(store)], check=True, capture_output=True, text=True).stdout
-    secs, n, rss_kb = out.strip().splitlines()[-1].split()
-    return float(secs), int(n), int(rss_kb) / 1024
+    lines = out.strip().splitlines()
+    secs, n, rss_kb = lines[-1].split()
+    timings = json.loads(lines[-2]) if kind == "junkan" else {}
+    return float(secs), int(n), int(rss_kb) / 1024, timings
+
+
+def breakdown(t: dict[str, float]) -> str:
+    """Where junkan's time went, and the ratio it could reach if the merge and the publish were free.
+
+    ``read`` (thread-seconds parsing the JSON into DuckDB) is the baseline's own work; ``flatten`` writes the
+    per-input canonical tables. On the same cores the ratio cannot exceed read / (read + flatten).
+    """
+    bound = t["read"] / (t["read"] + t["flatten"]) if t.get("read") else float("nan")
+    return (f"phases: stage {t['stage']:.2f} s wall (read {t['read']:.2f} + flatten {t['flatten']:.2f} thread-s, "
+            f"flatten = {t['flatten'] / t['read']:.2f}x read), merge {t['merge']:.2f} s, publish {t['publish']:.2f} s; "
+            f"ratio bound with merge and publish free: {bound:.2f}")
 
 
 def main() -> None:
@@ -129,11 +144,13 @@ def main() -> None:
         rows.append((d, j))
         print(f"run {r + 1}: duckdb read_json {d[0]:.2f} s ({d[1] / d[0]:,.0f} rec/s, peak {d[2]:,.0f} MiB) | "
               f"junkan ingest {j[0]:.2f} s ({j[1] / j[0]:,.0f} rec/s, peak {j[2]:,.0f} MiB) | ratio {d[0] / j[0]:.2f}x")
+        print("       " + breakdown(j[3]))
     best_d = min(x[0][0] for x in rows)
     best_j = min(x[1][0] for x in rows)
     print(json.dumps({"works": a.works, "duckdb_s": round(best_d, 2), "junkan_s": round(best_j, 2),
                       "ratio": round(best_d / best_j, 3), "junkan_peak_mib": round(max(x[1][2] for x in rows)),
-                      "duckdb_peak_mib": round(max(x[0][2] for x in rows)), "cpus": os.cpu_count()}))
+                      "duckdb_peak_mib": round(max(x[0][2] for x in rows)), "cpus": os.cpu_count(),
+                      "junkan_timings": {k: round(v, 2) for k, v in min(rows, key=lambda x: x[1][0])[1][3].items()}}))
     if a.dir is None:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -213,7 +213,7 @@ def ingest_junkan(n: int, wd: Path, **_: Any) -> dict:
     rep = ingest([wd / f"ingest-{n}" / "data"], store, threads=THREADS)
     secs = time.perf_counter() - t
     shutil.rmtree(store, ignore_errors=True)
-    return {"seconds": secs, "rows": rep.kept, "peak_rss_self_mb": _rss_mb()}
+    return {"seconds": secs, "rows": rep.kept, "peak_rss_self_mb": _rss_mb(), "timings": rep.timings}
 
 
 # --------------------------------------------------------------------------------------------- mobility

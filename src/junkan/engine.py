@@ -82,6 +82,12 @@ class Engine:
     backend: str
     con: Any
     _tables: dict[str, ibis.Table] = field(default_factory=dict)
+    #: materialise shared intermediates once per engine (:meth:`cached`; DuckDB only)
+    cache_intermediates: bool = True
+    #: at most this many cached intermediates (least recently used dropped first): a long-lived engine (dashboard)
+    #: asked for many option sets does not accumulate temporary tables; one indicator needs at most ~6
+    max_cached: int = 24
+    _cache: dict[Any, ibis.Table] = field(default_factory=dict, repr=False)
 
     def table(self, name: str) -> ibis.Table:
         """The store table ``name`` as an Ibis table."""
@@ -99,6 +105,40 @@ class Engine:
         if name in TABLES:
             return self.table(name)
         raise AttributeError(name)
+
+    def cached(self, expr: ibis.Table) -> ibis.Table:
+        """``expr`` computed once per engine and reused by every structurally equal expression.
+
+        On DuckDB the result is a temporary table (Ibis ``.cache()``), held until :meth:`close`; the key is the
+        expression itself (Ibis expressions compare by structure, and they name this engine's store views, which
+        carry the store version), so two indicators with the same document set and options share the table and
+        different options never do. Temporary tables live in DuckDB's buffer pool and are written to the
+        ``temp_directory`` under ``memory_limit``. On PySpark, or with ``cache_intermediates = False``, ``expr``
+        is returned unchanged (docs/benchmarks.md, "Indicator core").
+        """
+        if self.backend != "duckdb" or not self.cache_intermediates:
+            return expr
+        key = expr.op()
+        hit = self._cache.pop(key, None)
+        if hit is None:
+            try:
+                hit = expr.cache()
+            except Exception as exc:
+                err = resource_error(exc, con=self.con)
+                if err is None:
+                    raise
+                raise err from exc
+            while len(self._cache) >= max(1, self.max_cached):
+                self._cache.pop(next(iter(self._cache))).release()  # least recently used
+        self._cache[key] = hit  # most recently used last
+        return hit
+
+    def clear_cache(self) -> None:
+        """Drop the temporary tables of the intermediates :meth:`cached` holds (expressions built on them then
+        fail to execute; results already computed are unaffected)."""
+        for expr in self._cache.values():
+            expr.release()  # drops the table now, while the connection is open (not at garbage collection)
+        self._cache.clear()
 
     def supports(self, capability: str) -> bool:
         try:
@@ -132,6 +172,7 @@ class Engine:
         return {**self.store.provenance, "backend": self.backend}
 
     def close(self) -> None:
+        self.clear_cache()
         if self.backend == "duckdb":
             self.con.disconnect()
 

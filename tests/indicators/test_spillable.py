@@ -9,7 +9,8 @@ import ibis
 import pytest
 
 from junkan.engine import connect
-from junkan.indicators.base import StoreTables
+from junkan.indicators import REGISTRY
+from junkan.indicators.base import COUNTING_METHODS, StoreTables, affiliation_units, counting_weights, work_countries
 from junkan.indicators.coauthorship import coauthorship_matrix
 from junkan.indicators.domestic import domestic_international
 from junkan.indicators.international import international_coauthorship
@@ -28,13 +29,37 @@ def test_no_window_partitioned_by_work(shared_store, func):
 
 
 def test_pattern_detects_the_old_formulation(shared_store):
-    from junkan.indicators.base import work_countries
-
+    # the window count base.work_countries used before it became a GROUP BY joined back
     eng = connect(shared_store)
     try:
-        t = StoreTables.from_engine(eng)
-        sql = str(ibis.to_sql(work_countries(t.authorship_countries.select("work_id", country="country_code")),
-                              dialect="duckdb"))
+        wc = StoreTables.from_engine(eng).authorship_countries.select("work_id", country="country_code").distinct()
+        old = wc.mutate(n_countries=wc.country.count().over(ibis.window(group_by="work_id")))
+        sql = str(ibis.to_sql(old, dialect="duckdb"))
     finally:
         eng.close()
     assert WINDOW_BY_WORK.search(sql)
+
+
+@pytest.mark.parametrize("counting", COUNTING_METHODS)
+def test_counting_weights_and_work_countries_have_no_window_by_work(shared_store, counting):
+    eng = connect(shared_store)
+    try:
+        t = StoreTables.from_engine(eng)
+        eng.cache_intermediates = False  # compile the whole expression, not a temporary table
+        units = affiliation_units(t, country_map={})
+        for expr in (counting_weights(t, units, counting=counting), work_countries(units)):
+            assert not WINDOW_BY_WORK.search(str(ibis.to_sql(expr, dialect="duckdb"))), counting
+    finally:
+        eng.close()
+
+
+@pytest.mark.parametrize(("name", "options"), [("papers", dict(counting="fractional")), ("papers", {}),
+                                               ("top_papers", {}), ("impact", {})])
+def test_bench_suite_has_no_window_by_work(shared_store, name, options):
+    eng = connect(shared_store)
+    eng.cache_intermediates = False
+    try:
+        expr = REGISTRY[name].func(StoreTables.from_engine(eng), **options)
+        assert not WINDOW_BY_WORK.search(str(ibis.to_sql(expr, dialect="duckdb")))
+    finally:
+        eng.close()

@@ -26,7 +26,9 @@ from junkan.indicators.base import (
     parse_fields,
     parse_years,
 )
+from junkan.indicators.blocklist import apply_blocklist, load_blocklist
 from junkan.indicators.citations import citation_counts, reference_keys
+from junkan.indicators.pages import apply_min_pages, parse_min_pages
 
 __all__ = ["CITING_UNIVERSES", "Scope", "complement_fields", "country_year_frame"]
 
@@ -75,6 +77,13 @@ class Scope:
         ``subfield_id`` takes the most frequent one among the work's references (cited works), else among the
         works citing it; ties → the higher id. Only reference sets (``scored``) use it. Default off (see
         docs/indicators.md): such works are then left out of normalised indicators but kept in counts.
+    min_pages
+        Page-count filter (§0.2 edge cases, §8.1 step 2): drop works with fewer pages when ``work_biblio`` gives
+        numeric first and last pages; works without a page count are kept (:mod:`junkan.indicators.pages`).
+        Default none (off); ``0`` also means off.
+    country_blocklist
+        dataesr mismatch files (a path, several, or a folder) whose (work, raw affiliation → country) assignments
+        are removed before ``C(p)`` and every counting method (§0.3, :mod:`junkan.indicators.blocklist`).
     """
 
     profile: str = "nistep"
@@ -92,6 +101,8 @@ class Scope:
     level: str = "field"
     by_type: bool = False
     complement: bool = True
+    min_pages: int | None = None
+    country_blocklist: Any = None
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -113,6 +124,11 @@ class Scope:
         if self.citing not in CITING_UNIVERSES:
             raise ConfigError(f"unknown citing universe {self.citing!r}. Hint: choose one of {', '.join(CITING_UNIVERSES)}")
         reference_keys(self.level, by_type=self.by_type)  # validates level
+        s(self, "min_pages", parse_min_pages(self.min_pages))
+        if self.country_blocklist is not None and self.country_blocklist != ():
+            s(self, "country_blocklist", load_blocklist(self.country_blocklist))
+        else:
+            s(self, "country_blocklist", None)
         for name in ("window", "census_year"):
             v = getattr(self, name)
             if v is not None:
@@ -128,6 +144,7 @@ class Scope:
         """The resolved options, JSON-serialisable (recorded with every result)."""
         d = asdict(self)
         d["country_map"] = dict(sorted(self.country_map.items()))
+        d["country_blocklist"] = self.country_blocklist.provenance() if self.country_blocklist is not None else None
         for k in ("years", "field", "country", "core"):
             if isinstance(d[k], tuple):
                 d[k] = list(d[k])
@@ -140,10 +157,16 @@ class Scope:
 
     def units(self, t: StoreTables, works: ir.Table | None = None) -> ir.Table:
         """Affiliation units (mapped countries), restricted early to ``works`` when given."""
-        return affiliation_units(t, country_map=self.country_map, works=works)
+        u = affiliation_units(t, country_map=self.country_map, works=works)
+        if self.country_blocklist is not None:  # dataesr blocklist (METHODS §0.3), before C(p) and any counting
+            u = apply_blocklist(u, t, self.country_blocklist, self.country_map)
+        return u  # engine tables: built from temporary tables shared by the indicators of one engine
 
     def works(self, t: StoreTables, *, years: bool = True) -> ir.Table:
-        """The document set (with the year and field filters unless ``years=False``)."""
+        """The document set (with the year and field filters unless ``years=False``, and the page filter)."""
+        return apply_min_pages(self._docset(t, years=years), t.work_biblio, self.min_pages)
+
+    def _docset(self, t: StoreTables, *, years: bool = True) -> ir.Table:
         return document_set(
             t,
             profile=self.profile,
@@ -173,8 +196,10 @@ class Scope:
     def weights(self, t: StoreTables, works: ir.Table, *, counting: str | None = None, years: bool = True) -> ir.Table:
         """``work_id, country, weight`` for the works of ``works`` (a subset of the document set, with the year
         filter unless ``years=False``)."""
-        units = self.units(t, self.works(t, years=years))
-        cw = counting_weights(t, units, counting=counting or self.counting)
+        docset = self.works(t, years=years)
+        cw = counting_weights(t, self.units(t, docset), counting=counting or self.counting)
+        if works.op() == docset.op():  # the units are already restricted to these works
+            return cw
         return cw.semi_join(works.select("work_id"), "work_id")
 
     def scored(
@@ -203,7 +228,8 @@ class Scope:
             census_year=self.census_year,
             self_citations=bool(self.self_citations),
         )
-        s = base.join(cit, "work_id")
+        # the document set with citations is the same for every level, Top method and indicator: shared
+        s = t.cached(base.join(cit, "work_id"))
         keys = self.keys
         in_set = ibis.literal(True)
         for k in keys:
@@ -259,7 +285,9 @@ def country_year_frame(
 
     ``extra(j, w)`` receives the joined table and the weight column and returns named aggregates.
     """
-    wts = sc.weights(t, scored, counting=counting)
+    # weights of the (year-filtered) document set, restricted to ``scored`` by the inner join below: the same rows
+    # as sc.weights(t, scored) without its semi join
+    wts = sc.weights(t, sc.works(t), counting=counting)
     j = scored.join(wts, "work_id")
     w = j.weight
     aggs: dict[str, ir.Value] = {

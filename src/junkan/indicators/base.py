@@ -54,6 +54,7 @@ __all__ = [
     "parse_pct",
     "parse_years",
     "work_countries",
+    "work_country_units",
 ]
 
 #: Counting methods (METHODS §0.4). ``whole`` = integer counting (NISTEP 関与度, CWTS full counting);
@@ -87,15 +88,26 @@ class StoreTables:
     institutions: ir.Table
     sources: ir.Table
     references: ir.Table
+    work_biblio: ir.Table | None = None  # page numbers: only the page-count filter (min_pages) reads it
 
     @classmethod
     def from_engine(cls, engine: Engine) -> StoreTables:
-        """All tables of ``engine``'s store."""
-        return cls(**{f.name: engine.table(f.name) for f in fields(cls)})
+        """All tables of ``engine``'s store; shared intermediates are materialised once per engine
+        (:meth:`cached`)."""
+        t = cls(**{f.name: engine.table(f.name) for f in fields(cls)})
+        object.__setattr__(t, "_cache", engine.cached)  # not a field: equality and the column checks ignore it
+        return t
+
+    def cached(self, expr: ir.Table) -> ir.Table:
+        """``expr`` materialised once by the engine these tables come from (``Engine.cached``: a DuckDB temporary
+        table shared by structurally equal expressions); ``expr`` itself for tables built by hand."""
+        cache = self.__dict__.get("_cache")
+        return expr if cache is None else cache(expr)
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            require_columns(getattr(self, f.name), f.name)
+            if getattr(self, f.name) is not None or f.name != "work_biblio":
+                require_columns(getattr(self, f.name), f.name)
 
 
 def require_columns(table: ir.Table, name: str) -> None:
@@ -294,41 +306,62 @@ def affiliation_units(
     ai, ac0, a = t.authorship_institutions, t.authorship_countries, t.authorships
     if works is not None:
         ids = works.select("work_id")
-        ai, ac0, a = ai.semi_join(ids, "work_id"), ac0.semi_join(ids, "work_id"), a.semi_join(ids, "work_id")
+        ai, ac0 = ai.semi_join(ids, "work_id"), ac0.semi_join(ids, "work_id")  # authorships: via `uncovered`
     inst = t.institutions.filter(t.institutions.country_code.notnull() & (t.institutions.country_code != ""))
     inst = inst.select("institution_id", country=_map_country(inst.country_code.upper(), country_map))
     iu = ai.join(inst, ai.institution_id == inst.institution_id).select(
         ai.work_id, ai.author_position, unit_id=ibis.literal("I:") + ai.institution_id, country=inst.country
     )
+    # engine tables: the institution units and the pseudo-units are materialised in two steps (temporary tables,
+    # StoreTables.cached): one query holding both needs more memory than DuckDB can spill (docs/benchmarks.md)
+    iu = t.cached(iu)
     ac = ac0.filter(ac0.country_code.notnull() & (ac0.country_code != ""))
-    ac = ac.select(
-        "work_id", "author_position", country=_map_country(ac.country_code.upper(), country_map)
-    ).distinct()
-    covered = iu.select("work_id", "author_position", "country")
-    uncovered = ac.anti_join(covered, ["work_id", "author_position", "country"])
-    raw = a.raw_affiliation_strings
-    raw_key = ibis.cases(
-        (raw.isnull() | (raw.length() == 0), ibis.literal("#") + a.author_position.cast("string")),
-        else_=raw.sort().join(" | "),
-    )
-    keys = a.select("work_id", "author_position", raw_key=raw_key)
-    pu = uncovered.join(keys, ["work_id", "author_position"], how="left")
+    ac = ac.select("work_id", "author_position", country=_map_country(ac.country_code.upper(), country_map))
+    # authorship countries no institution of the authorship carries: one GROUP BY over both sources (the distinct
+    # countries and the anti join in one spillable hash aggregate) instead of DISTINCT + anti join
+    one, zero = ibis.literal(1, "int8"), ibis.literal(0, "int8")
+    both = iu.select("work_id", "author_position", "country", inst_=one).union(ac.mutate(inst_=zero))
+    flags = both.group_by(["work_id", "author_position", "country"]).aggregate(inst_=both.inst_.max())
+    uncovered = flags.filter(flags.inst_ == zero).drop("inst_")
+    # the raw affiliation key only for those authorships (a few %), not for every authorship
+    raws = a.select("work_id", "author_position", raw_=a.raw_affiliation_strings)
+    pu = uncovered.join(raws, ["work_id", "author_position"], how="left")
+    pos_key = ibis.literal("#") + pu.author_position.cast("string")
+    raw_key = ibis.cases((pu.raw_.isnull() | (pu.raw_.length() == 0), pos_key), else_=pu.raw_.sort().join(" | "))
     pu = pu.select(
         "work_id",
         "author_position",
-        unit_id=ibis.literal("R:")
-        + pu.country
-        + ibis.literal(":")
-        + pu.raw_key.fill_null(ibis.literal("#") + pu.author_position.cast("string")),
+        unit_id=ibis.literal("R:") + pu.country + ibis.literal(":") + raw_key,
         country=pu.country,
     )
+    pu = t.cached(pu)
     return iu.union(pu)
 
 
 def work_countries(units: ir.Table) -> ir.Table:
-    """``C(p)`` as rows ``work_id, country`` (distinct), plus ``n_countries = #C(p)``."""
+    """``C(p)`` as rows ``work_id, country`` (distinct), plus ``n_countries = #C(p)``.
+
+    A GROUP BY joined back rather than a window partitioned by work: DuckDB's hash aggregates and joins spill
+    under ``memory_limit``, such a window does not (docs/benchmarks.md, "Larger than memory").
+    """
     wc = units.select("work_id", "country").distinct()
-    return wc.mutate(n_countries=wc.country.count().over(ibis.window(group_by="work_id")))
+    n = wc.group_by("work_id").aggregate(n_countries=wc.country.count())
+    return wc.join(n, "work_id").select("work_id", "country", "n_countries")
+
+
+def work_country_units(units: ir.Table) -> ir.Table:
+    """Per work and unit country: ``work_id, country, k, n_units, n_countries``.
+
+    ``k = #{u ∈ U(p): c(u) = X}`` (distinct affiliation units of the work in country ``X``), ``n_units = #U(p)``
+    and ``n_countries = #C(p)``. Every whole, country and institution weight derives from it, and it is much
+    smaller than the units, so the indicators of one engine share it (:meth:`StoreTables.cached`). GROUP BYs
+    and a join only (spillable; no window).
+    """
+    wu = units.select("work_id", "unit_id", "country").distinct()
+    per = wu.group_by(["work_id", "country"]).aggregate(k=wu.unit_id.count().cast("int64"))
+    tot = per.group_by("work_id").aggregate(n_units=per.k.sum().cast("int64"),
+                                            n_countries=per.country.count().cast("int64"))
+    return per.join(tot, "work_id").select("work_id", "country", "k", "n_units", "n_countries")
 
 
 def counting_weights(t: StoreTables, units: ir.Table, *, counting: str) -> ir.Table:
@@ -348,20 +381,18 @@ def counting_weights(t: StoreTables, units: ir.Table, *, counting: str) -> ir.Ta
     ``author_literal`` sums to the share of authorships with a country (LROE [LROE-SQL]).
     """
     counting = normalize_counting(counting)
-    wc = units.select("work_id", "country").distinct()
-    if counting == "whole":
-        return wc.mutate(weight=ibis.literal(1.0, "float64"))
-    if counting == "country":
-        wc = wc.mutate(n=wc.country.count().over(ibis.window(group_by="work_id")))
-        return wc.select("work_id", "country", weight=ibis.literal(1.0, "float64") / wc.n)
-    if counting == "institution":
-        wu = units.select("work_id", "unit_id", "country").distinct()
-        per = wu.group_by(["work_id", "country"]).aggregate(k=wu.unit_id.count())
-        per = per.mutate(n=per.k.sum().over(ibis.window(group_by="work_id")))
-        return per.select("work_id", "country", weight=per.k.cast("float64") / per.n)
+    if counting in ("whole", "country", "institution"):
+        # one shared per-(work, country) table, materialised once per engine; no window (spillable)
+        wcu = t.cached(work_country_units(units))
+        if counting == "whole":
+            return wcu.select("work_id", "country", weight=ibis.literal(1.0, "float64"))
+        if counting == "country":
+            return wcu.select("work_id", "country", weight=ibis.literal(1.0, "float64") / wcu.n_countries)
+        return wcu.select("work_id", "country", weight=wcu.k.cast("float64") / wcu.n_units.cast("float64"))
     # author-level: each authorship's unit shares, then per work
     per_a = units.group_by(["work_id", "author_position", "country"]).aggregate(k=units.unit_id.count())
-    per_a = per_a.mutate(n_aff=per_a.k.sum().over(ibis.window(group_by=["work_id", "author_position"])))
+    n_aff = per_a.group_by(["work_id", "author_position"]).aggregate(n_aff=per_a.k.sum())
+    per_a = per_a.join(n_aff, ["work_id", "author_position"])
     per_a = per_a.mutate(share=per_a.k.cast("float64") / per_a.n_aff)
     per = per_a.group_by(["work_id", "country"]).aggregate(s=per_a.share.sum())
     if counting == "author_literal":

@@ -59,7 +59,9 @@ def impact(t: StoreTables, **scope: Any) -> ir.Table:
     scope.setdefault("level", "subfield")
     sc = Scope(**scope)
     s = sc.scored(t, ncs=True)
-    wts = sc.weights(t, s)
+    # weights of the whole document set: the inner joins with s restrict them (no semi join needed)
+    docset = sc.works(t)
+    wts = sc.weights(t, docset)
     j = s.join(wts, "work_id")
     w = j.weight
     zero = ibis.literal(0.0, "float64")
@@ -69,7 +71,7 @@ def impact(t: StoreTables, **scope: Any) -> ir.Table:
         tcs=(w * j.citations.cast("float64")).sum(),
         tncs=(w * j.ncs.fill_null(0.0)).sum(),
     )
-    whole = sc.weights(t, s, counting="whole")
+    whole = sc.weights(t, docset, counting="whole")
     jm = s.join(whole, "work_id")
     med = jm.group_by(["country", "publication_year"]).aggregate(median_citations=jm.citations.median().cast("float64"))
     out = out.join(med, ["country", "publication_year"])

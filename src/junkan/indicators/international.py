@@ -9,7 +9,7 @@ import ibis.expr.types as ir
 
 from junkan.errors import ConfigError
 from junkan.indicators._scope import Scope
-from junkan.indicators.base import StoreTables, apply_country_filter
+from junkan.indicators.base import StoreTables, apply_country_filter, work_country_units
 from junkan.model.countries import WORLD
 
 __all__ = ["international_coauthorship"]
@@ -31,26 +31,28 @@ def international_coauthorship(t: StoreTables, **scope: Any) -> ir.Table:
     if scope.get("counting", "whole") not in ("whole", "integer", "full"):
         raise ConfigError("international_coauthorship is defined on whole counting only (METHODS §5)")
     sc = Scope(**scope)
-    w = sc.works(t).select("work_id", "publication_year")
-    # C(p) as distinct (work_id, country) rows and #C(p) by a plain GROUP BY joined back, not base.work_countries'
-    # window count: DuckDB hash aggregates and joins spill to disk under memory_limit, a window partitioned by
-    # work_id over every work does not (docs/engine.md "Larger than memory")
-    pairs = sc.units(t, w).select("work_id", "country").distinct()
-    per_work = pairs.group_by("work_id").aggregate(n_countries=pairs.country.count()).join(w, "work_id")
-    wc = pairs.join(per_work, "work_id")
-    one = ibis.literal(1, "int64")
+    w = sc.works(t)
+    # C(p) and #C(p) from the per-(work, country) table every counting method shares (base.work_country_units:
+    # GROUP BYs and a join, spillable under DuckDB's memory_limit; materialised once per engine)
+    wcu = t.cached(work_country_units(sc.units(t, w)))
+    wc = wcu.select("work_id", "country", "n_countries").join(w.select("work_id", "publication_year"), "work_id")
     zero = ibis.literal(0, "int64")
 
     def counts(tbl: ir.Table, by: list[str]) -> ir.Table:
+        n = tbl.works  # works each row stands for
         return tbl.group_by(by).aggregate(
-            p=tbl.work_id.count().cast("int64"),
-            p_international=ibis.cases((tbl.n_countries >= 2, one), else_=zero).sum(),
-            p_bilateral=ibis.cases((tbl.n_countries == 2, one), else_=zero).sum(),
-            p_multilateral=ibis.cases((tbl.n_countries >= 3, one), else_=zero).sum(),
+            p=n.sum().cast("int64"),
+            p_international=ibis.cases((tbl.n_countries >= 2, n), else_=zero).sum().cast("int64"),
+            p_bilateral=ibis.cases((tbl.n_countries == 2, n), else_=zero).sum().cast("int64"),
+            p_multilateral=ibis.cases((tbl.n_countries >= 3, n), else_=zero).sum().cast("int64"),
         )
 
-    by_country = counts(wc, ["country", "publication_year"])
-    world = counts(per_work, ["publication_year"]).mutate(country=ibis.literal(WORLD))
+    # world: a work with #C(p) = m has m rows in wc, so the works with m countries in a year are
+    # (rows with n_countries = m) / m, an exact integer division on a small table (no per-work pass)
+    by_n = wc.group_by(["publication_year", "n_countries"]).aggregate(rows=wc.count().cast("int64"))
+    by_n = by_n.mutate(works=(by_n.rows // by_n.n_countries).cast("int64"))
+    by_country = counts(wc.mutate(works=ibis.literal(1, "int64")), ["country", "publication_year"])
+    world = counts(by_n, ["publication_year"]).mutate(country=ibis.literal(WORLD))
     out = by_country.union(world.select(*by_country.columns))
     out = out.mutate(share=out.p_international.cast("float64") / out.p.cast("float64")).rename(year="publication_year")
     return apply_country_filter(out, sc.country)

@@ -7,7 +7,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from junkan.indicators._scope import Scope
-from junkan.indicators.base import StoreTables, apply_country_filter
+from junkan.indicators.base import StoreTables, apply_country_filter, work_country_units
 
 __all__ = ["papers"]
 
@@ -29,7 +29,8 @@ def papers(t: StoreTables, **scope: Any) -> ir.Table:
     j = w.select("work_id", "publication_year").join(wts, "work_id")
     out = j.group_by(["country", "publication_year"]).aggregate(p=j.weight.sum())
     n_works = w.group_by("publication_year").aggregate(n_works=w.work_id.count().cast("int64"))
-    assignable = w.semi_join(sc.units(t, w).select("work_id"), "work_id")
+    # works with C(p) ≠ ∅: those of the per-(work, country) table the weights share (materialised once)
+    assignable = w.semi_join(t.cached(work_country_units(sc.units(t, w))).select("work_id"), "work_id")
     n_ass = assignable.group_by("publication_year").aggregate(n_assignable=assignable.work_id.count().cast("int64"))
     out = out.join(n_works, "publication_year").join(n_ass, "publication_year")
     out = out.mutate(share=out.p / out.n_assignable.cast("float64")).rename(year="publication_year")

@@ -22,6 +22,7 @@ from junkan.indicators._scope import CITING_UNIVERSES, Scope
 from junkan.indicators.base import COUNTING_ALIASES, COUNTING_METHODS, PROFILES, StoreTables
 from junkan.indicators.coauthorship import coauthorship_matrix
 from junkan.indicators.domestic import domestic_international
+from junkan.indicators.filters import filter_coverage
 from junkan.indicators.impact import impact
 from junkan.indicators.international import international_coauthorship
 from junkan.indicators.papers import papers
@@ -151,6 +152,11 @@ DOCSET = (
     Option("years", "years", None, "Publication years, e.g. 2000-2022.", "出版年"),
     Option("field", "int_list", None, "OpenAlex field ids (e.g. 23,27).", "分野"),
     Option("country", "str_list", None, "Countries to show (ISO alpha-2, e.g. JP,US); world rows are kept.", "国"),
+    Option("min_pages", "int", None, "Drop works with fewer pages when biblio first/last pages are both numeric "
+           "(METHODS 0.2, 8.1); works without page numbers are kept; 0 = off.", "最小ページ数(未満の文献を除外)"),
+    Option("country_blocklist", "str_list", None, "dataesr mismatch_country files (CSV or JSONL) or a folder of them: "
+           "remove the listed work/affiliation → country assignments before countries are counted (METHODS 0.3).",
+           "国の誤付与リスト(dataesr)"),
 )
 COUNTING = (
     Option("counting", "str", "whole", "Counting: whole, country, institution (=fractional, NISTEP), author, "
@@ -233,7 +239,7 @@ REGISTRY: dict[str, IndicatorSpec] = {
                   Option("sources", "str_list", None, "Venue source ids (S…).", "ソースID", scope=False),
                   Option("name_pattern", "str", None, "Case-insensitive LIKE pattern on the venue name, e.g. %AAAI%.",
                          "会議・誌名のパターン", scope=False),
-              ), ("country", "year"), profile="all"),
+              ), ("country", "year"), profile="all", min_pages=4),
         _spec("work_credits", work_credits, "Country credits per work", "論文ごとの国別クレジット", "0.4, D.1",
               DOCSET + COUNTING, ("work_id", "country")),
         _spec("work_scores", work_scores, "Citations, NCS and Top x% per work", "論文ごとの被引用数・NCS・Top x%",
@@ -305,7 +311,8 @@ def run(engine: Engine, name: str, **options: Any) -> IndicatorResult:
         "reference_sets": {"level": sp["level"], "by_type": sp["by_type"], "complement": sp["complement"]},
         "country_map": sp["country_map"],
         "filters": {"years": sp["years"], "field": sp["field"], "country": sp["country"], "core": sp["core"],
-                    "exclude_social_sciences": sp["exclude_social_sciences"]},
+                    "exclude_social_sciences": sp["exclude_social_sciences"], "min_pages": sp["min_pages"],
+                    "country_blocklist": None, **filter_coverage(engine, scope)},
         "options": specific,
     }
     return IndicatorResult(name=name, table=table, provenance=provenance)

@@ -22,7 +22,9 @@ def venue_papers(t: StoreTables, *, sources: Any = None, name_pattern: str | Non
     profile ``all`` (conference proceedings are not journals); ``counting`` may be any method (§8.1 optional
     fractional variant). Coverage (§8.1 step 4): ``n_works`` = the venues' works that year, ``share_any_country`` =
     share with ≥ 1 country (any affiliation), ``share_all_country`` = share whose every authorship has a country.
-    The page-count filter of §8.1 step 2 is not applied: the store has no page numbers (yet).
+    §8.1 step 2 (drop student abstracts, demos and posters by page count) is on by default: ``min_pages=4`` drops
+    works with fewer than 4 pages when ``work_biblio`` gives numeric first and last pages; works without page
+    numbers are kept, and ``min_pages=0`` turns the filter off. ``n_works`` counts the works after the filter.
     Columns: ``country, year, p, n_works, share_any_country, share_all_country``.
     """
     if isinstance(sources, str):
@@ -30,6 +32,7 @@ def venue_papers(t: StoreTables, *, sources: Any = None, name_pattern: str | Non
     if not sources and not name_pattern:
         raise ConfigError("venue_papers needs sources (source ids) or name_pattern (e.g. '%AAAI%')")
     scope.setdefault("profile", "all")
+    scope.setdefault("min_pages", 4)  # METHODS §8.1 step 2 [DEFAULT]: < 4 pages excluded when pages exist
     sc = Scope(**scope)
     w = sc.works(t)
     cond = ibis.literal(False)

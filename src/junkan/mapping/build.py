@@ -213,7 +213,7 @@ def _store_tables(source: Any) -> StoreTables:
     if isinstance(source, StoreTables):
         return source
     if isinstance(source, Mapping):
-        return StoreTables(**{f.name: source[f.name] for f in fields(StoreTables)})
+        return StoreTables(**{f.name: source.get(f.name) for f in fields(StoreTables)})
     if hasattr(source, "table") and hasattr(source, "store"):
         return StoreTables.from_engine(source)
     raise ConfigError(f"build_map needs an Engine, StoreTables or a mapping of store tables, not {type(source).__name__}")
@@ -461,6 +461,8 @@ def _area_indicators(
         ac = cp["authors_count"].fill_null(0)
         cp = cp.filter(pc.less(ac, int(p.max_authors)))
     j = wts.join(cp, "work_id", join_type="inner")
+    # a fixed row order: float sums in the group-by below must not depend on the engine's thread count
+    j = j.sort_by([("area_id", "ascending"), ("country", "ascending"), ("work_id", "ascending")])
     j = j.append_column("one", pa.array(np.ones(j.num_rows), pa.float64()))
     j = j.append_column("intl_f", pc.cast(j["international"], pa.float64()))
     g = j.group_by(["area_id", "country"]).aggregate([("one", "sum"), ("share", "sum"), ("intl_f", "sum")])

@@ -302,10 +302,10 @@ FIELD_PROVENANCE = Table(
 
 WORK_BIBLIO = Table(
     "work_biblio",
-    "Bibliographic locator of a work as printed by an export (used to match cited references by author, year, "
-    "source, volume and page).",
+    "Bibliographic locator of a work as printed by an export or in OpenAlex `biblio` (used to match cited "
+    "references by author, year, source, volume and page, and by the page-count filter `min_pages`).",
     key=("work_id",),
-    entity="export",
+    entity="works and export",
     columns=(
         C("work_id", "VARCHAR", "Work id.", "(set by the reader)", nullable=False),
         C("volume", "VARCHAR", "Volume.", "VL / Volume / biblio.volume"),

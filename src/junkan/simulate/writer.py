@@ -395,6 +395,48 @@ def _date_d(yr: np.ndarray, m: np.ndarray, d: np.ndarray) -> list:
     return [_digits(yr, 4), dash, _digits(m, 2), dash, _digits(d, 2)]
 
 
+def _biblio(seed: int, gidx: np.ndarray, wtype: np.ndarray, yr: np.ndarray, mo: np.ndarray) -> list[bytes]:
+    """``,"biblio":{...}`` of every work (OpenAlex keeps page numbers as strings).
+
+    Page counts by type (``works.TYPES``): articles mostly 4–20 pages with 6 % of 1–2-page items (letters,
+    editorials, meeting abstracts) and 4 % of 3-page items; reviews 8–37; book chapters 10–34; proceedings papers
+    4–12 with 15 % of 1–3-page items (posters, demos, student abstracts); preprints have no biblio. 8 % of the
+    others have no pages and 10 % of articles/reviews an article number (``e12345``, no last page), which the
+    page-count filter must keep (METHODS §0.2, §8.1). Volume = year − 1950 for journals, year − 1986 for
+    proceedings (AAAI-24 = vol. 38); issue = month for journal articles and reviews.
+    """
+    u1, u2, u3 = (hash_u01(seed, salt, gidx) for salt in (35, 36, 37))
+    length = np.select(
+        [wtype == 1, wtype == 2, wtype == 4],
+        [8 + (u2 * 30).astype(np.int64), 10 + (u2 * 25).astype(np.int64),
+         np.where(u1 < 0.15, 1 + (u2 * 3).astype(np.int64), 4 + (u2 * 9).astype(np.int64))],
+        np.where(u1 < 0.06, 1 + (u2 * 2).astype(np.int64),
+                 np.where(u1 < 0.10, 3, 4 + (u2 * 17).astype(np.int64))),
+    )
+    first = 1 + ((u2 * 7919.0) % 1.0 * 3000).astype(np.int64)
+    last = first + length - 1
+    journal = wtype <= 1
+    volume = np.where(journal, yr - 1950, np.where(wtype == 4, yr - 1986, -1))
+    no_pages = u3 < 0.08
+    art_no = journal & (u3 >= 0.08) & (u3 < 0.18)
+    out: list[bytes] = []
+    for wt, v, m, f, la, npg, an in zip(wtype.tolist(), volume.tolist(), mo.tolist(), first.tolist(), last.tolist(),
+                                        no_pages.tolist(), art_no.tolist()):
+        if wt == 3:
+            out.append(b',"biblio":{"volume":null,"issue":null,"first_page":null,"last_page":null}')
+            continue
+        vb = b'"%d"' % v if v > 0 else b"null"
+        ib = b'"%d"' % m if wt <= 1 else b"null"
+        if npg:
+            fb, lb = b"null", b"null"
+        elif an:
+            fb, lb = b'"e%05d"' % (f * 7 % 100_000), b"null"
+        else:
+            fb, lb = b'"%d"' % f, b'"%d"' % la
+        out.append(b',"biblio":{"volume":%s,"issue":%s,"first_page":%s,"last_page":%s}' % (vb, ib, fb, lb))
+    return out
+
+
 def write_chunk(w: World, venues: Venues, ci: int, tmpdir: Path, out_path: Path, pct: dict, snap_date: str) -> dict:
     p = w.params
     cache = _cache(w, venues)
@@ -525,6 +567,7 @@ def write_chunk(w: World, venues: Venues, ci: int, tmpdir: Path, out_path: Path,
         fund_b[i] = _dumps(funders)
         award_b[i] = _dumps(awards)
 
+    biblio_b = _obj(_biblio(p.seed, gidx, z["wtype"].astype(np.int64), yr, mo))
     th, ttl = fr.topic_head, fr.topic_tail
     type_b, lang_b = _obj(fr.type_b), _obj(fr.lang_b)
     src_oa = _obj(fr.src_oa)
@@ -633,7 +676,7 @@ def write_chunk(w: World, venues: Venues, ci: int, tmpdir: Path, out_path: Path,
             after = (b'],"countries_distinct_count":', _vals(cdc[bs]), b',"institutions_distinct_count":', _vals(idc[bs]),
                      b',"corresponding_author_ids":[', aid_q[inv[first_j[b0:b1]]], c2, b'],"fwci":', fw,
                      b',"cited_by_count":', _vals(total_l[bs]), b',"citation_normalized_percentile":', pv,
-                     b',"is_retracted":', bool_b[retr[bs]], b',"is_paratext":', bool_b[para[bs]],
+                     b',"is_retracted":', bool_b[retr[bs]], b',"is_paratext":', bool_b[para[bs]], biblio_b[bs],
                      b',"primary_topic":', hp, s1, tl1, b',"topics":[', hp, s1, tl1, b",", th[t2[bs]], s2, tl1, b",",
                      th[t3[bs]], s3, ttl[sf3[bs]], b'],"funders":', fund_o[bs], b',"awards":', award_o[bs],
                      b',"referenced_works_count":', _vals(nref_l[bs]), b',"referenced_works":[', refs,

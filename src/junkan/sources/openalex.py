@@ -78,6 +78,7 @@ class _Staged:
     rejected: int
     path_taken: str
     warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # read / flatten, in this input's worker thread
 
 
 @dataclass
@@ -94,6 +95,10 @@ class IngestReport:
     warnings: list[str]
     skipped_inputs: list[str]
     first_errors: list[dict[str, Any]]
+    #: Where the time went (seconds; not in the manifest, which must not depend on the machine): ``stage``,
+    #: ``merge`` and ``publish`` are wall times of the phases; ``read`` and ``flatten`` are summed over the
+    #: inputs' worker threads (parsing the JSON vs writing the per-input canonical tables).
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def reconciles(self) -> bool:
@@ -304,7 +309,7 @@ def _stage(
     stats_path = stage_dir / "stats.json"
     if stats_path.exists():  # staged by an earlier, interrupted run
         s = json.loads(stats_path.read_text(encoding="utf-8"))
-        return _Staged(inp, stage_dir, s["read"], s["rejected"], s["path"], s.get("warnings", []))
+        return _Staged(inp, stage_dir, s["read"], s["rejected"], s["path"], s.get("warnings", []), s.get("seconds", {}))
     if stage_dir.exists():
         shutil.rmtree(stage_dir)
     tmp = stage_dir.with_name(stage_dir.name + ".tmp")
@@ -317,6 +322,7 @@ def _stage(
         path_taken = "fast"
         read = rejected = 0
         fast_ok = False
+        t_read = time.perf_counter()
         if inp.format == "jsonl" and inp.size > 0:
             try:
                 con.execute(f"CREATE OR REPLACE TEMP TABLE w AS SELECT * FROM {_read_json_sql(inp.entity)}", [inp.path])
@@ -338,16 +344,18 @@ def _stage(
                 raise BadInputError("the file holds no records (empty input)", file=inp.path)
             warnings.append(msg)
             log.warning(msg)
+        t_flatten = time.perf_counter()
         _flatten(con, inp.entity, tmp)
+        seconds = {"read": round(t_flatten - t_read, 4), "flatten": round(time.perf_counter() - t_flatten, 4)}
         if not (tmp / "quarantine.parquet").exists():
             pq.write_table(arrow_schema("quarantine").empty_table(), tmp / "quarantine.parquet")
         shutil.rmtree(tmp / "duckdb", ignore_errors=True)
-        stats = {"read": int(read), "rejected": int(rejected), "path": path_taken, "warnings": warnings}
+        stats = {"read": int(read), "rejected": int(rejected), "path": path_taken, "warnings": warnings, "seconds": seconds}
         (tmp / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
     finally:
         con.close()
     os.rename(tmp, stage_dir)
-    return _Staged(inp, stage_dir, int(read), int(rejected), path_taken, warnings)
+    return _Staged(inp, stage_dir, int(read), int(rejected), path_taken, warnings, seconds)
 
 
 def _create_empty_w(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
@@ -629,6 +637,14 @@ _WORK_TABLE_SQL: dict[str, str] = {
                    g.funder_award_id, g.display_name
             FROM (SELECT work_id, _ord, unnest(awards) AS g FROM nw))
         WHERE award_key IS NOT NULL GROUP BY work_id, _ord, award_key""",
+    # biblio as printed (trimmed, empty → null), one row per record that gives any of it (as the export readers)
+    "work_biblio": """
+        SELECT work_id, volume, issue, first_page, last_page,
+               NULL::VARCHAR AS source_title, NULL::VARCHAR AS source_abbreviation, _ord FROM (
+            SELECT work_id, _ord, nullif(trim(biblio.volume), '') AS volume, nullif(trim(biblio.issue), '') AS issue,
+                   nullif(trim(biblio.first_page), '') AS first_page, nullif(trim(biblio.last_page), '') AS last_page
+            FROM nw)
+        WHERE coalesce(volume, issue, first_page, last_page) IS NOT NULL""",
 }
 
 #: Tables built with GROUP BY: sorted within their input (hash aggregation does not keep order).
@@ -886,6 +902,7 @@ def ingest(
     work.mkdir(exist_ok=True)
 
     # -- stage (parallel over files; each DuckDB connection gets a share of the cores)
+    t_stage = time.perf_counter()
     staged: list[_Staged] = []
     workers = max(1, min(threads, len(todo)))
     per = max(1, threads // workers)
@@ -911,6 +928,7 @@ def ingest(
     input_ids = {s.inp.sha256 + s.inp.entity: base_id + n for n, s in enumerate(staged)}
 
     # -- merge and publish
+    t_merge = time.perf_counter()
     tick("merge", 0, len(TABLES))
     con = _connect(threads, memory_limit, work / "duckdb-merge")
     try:
@@ -1024,10 +1042,19 @@ def ingest(
                 for name in TABLES:
                     if not writer.path(name).exists() and prev.table_path(name).exists():
                         shutil.copyfile(prev.table_path(name), writer.path(name))
+            t_publish = time.perf_counter()
             published = writer.publish(manifest)
     finally:
         con.close()
     shutil.rmtree(work, ignore_errors=True)
+    timings = {
+        "stage": t_merge - t_stage,
+        "read": sum(s.seconds.get("read", 0.0) for s in staged),
+        "flatten": sum(s.seconds.get("flatten", 0.0) for s in staged),
+        "merge": t_publish - t_merge,
+        "publish": time.perf_counter() - t_publish,
+    }
+    log.info("ingest timings (s): %s", ", ".join(f"{k} {v:.2f}" for k, v in timings.items()))
     return IngestReport(
         store=published,
         inputs=new_inputs,
@@ -1039,6 +1066,7 @@ def ingest(
         warnings=warnings,
         skipped_inputs=skipped,
         first_errors=first_errors[:10],
+        timings=timings,
     )
 
 

@@ -80,6 +80,7 @@ WORK_SPEC: dict[str, Any] = {
     },
     "is_retracted": "BOOLEAN",
     "is_paratext": "BOOLEAN",
+    "biblio": {"volume": "VARCHAR", "issue": "VARCHAR", "first_page": "VARCHAR", "last_page": "VARCHAR"},
     "primary_topic": _TOPIC,
     "topics": [_TOPIC],
     "referenced_works": ["VARCHAR"],
