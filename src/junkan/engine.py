@@ -82,7 +82,7 @@ class Engine:
     backend: str
     con: Any
     _tables: dict[str, ibis.Table] = field(default_factory=dict)
-    #: materialise shared intermediates once per engine (:meth:`cached`; DuckDB only)
+    #: materialise shared intermediates once per engine (:meth:`cached`; DuckDB temp tables, Spark cached DataFrames)
     cache_intermediates: bool = True
     #: at most this many cached intermediates (least recently used dropped first): a long-lived engine (dashboard)
     #: asked for many option sets does not accumulate temporary tables; one indicator needs at most ~6

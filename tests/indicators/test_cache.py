@@ -56,7 +56,7 @@ def test_equal_expressions_built_twice_hit_one_table(shared_store):
         eng.close()
 
 
-def test_no_cache_for_hand_built_tables_or_pyspark(shared_store):
+def test_no_cache_for_hand_built_tables_or_when_switched_off(shared_store):
     eng = connect(shared_store, threads=1)
     try:
         t = StoreTables.from_engine(eng)
@@ -65,8 +65,8 @@ def test_no_cache_for_hand_built_tables_or_pyspark(shared_store):
                                                                    "authorship_countries", "institutions", "sources",
                                                                    "references")})
         assert hand.cached(w) is w
-        spark_like = Engine(store=eng.store, backend="pyspark", con=None)
-        assert spark_like.cached(w) is w and not spark_like._cache
+        off = Engine(store=eng.store, backend="duckdb", con=eng.con, cache_intermediates=False)
+        assert off.cached(w) is w and not off._cache
         assert t.cached(w) is not w and len(eng._cache) == 1
     finally:
         eng.close()
