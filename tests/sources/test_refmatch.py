@@ -65,25 +65,29 @@ def test_source_abbreviations_match_full_titles(abbr: str, full: str, ok: bool) 
     assert con.execute("SELECT jk_src_ok(jk_src(?), jk_src(?))", [abbr, full]).fetchone()[0] is ok
 
 
+#: Hand-checked cited references (reused by test_wos_distinct.py): the expected match of each is in the test below.
+HAND_ROWS = [
+    # 0: DOI (different case and resolver prefix) wins even though the key points nowhere
+    {"raw": "x", "doi": "https://doi.org/10.1016/J.JOI.2017.08.007", "first_author": "Nobody X", "year": 1990},
+    # 1: key: WoS abbreviation, volume and page
+    {"raw": "Aria M, 2017, J INFORMETR, V11, P959", "first_author": "Aria M", "year": 2017,
+     "source_title": "J INFORMETR", "volume": "11", "first_page": "959"},
+    # 2: key: volume 82 picks W2 among Smith 2010 Scientometrics papers (W3 is volume 83)
+    {"raw": "Smith J, 2010, SCIENTOMETRICS, V82, P10", "first_author": "Smith J", "year": 2010,
+     "source_title": "SCIENTOMETRICS", "volume": "82", "first_page": "10"},
+    # 3: same author and year but the volume disagrees with both → synthetic
+    {"raw": "Smith J, 2010, SCIENTOMETRICS, V84, P10", "first_author": "Smith J", "year": 2010,
+     "source_title": "SCIENTOMETRICS", "volume": "84", "first_page": "10"},
+    # 4: no volume or page: source agrees, but only one agreement → not enough evidence → synthetic
+    {"raw": "Doe J, 2010, NATURE", "first_author": "Doe J", "year": 2010, "source_title": "NATURE"},
+    # 5: two candidates (W2 and W3 both Smith 2010 Scientometrics page 10, volume not printed) → synthetic
+    {"raw": "Smith J, 2010, SCIENTOMETRICS, P10", "first_author": "Smith J", "year": 2010,
+     "source_title": "SCIENTOMETRICS", "first_page": "10"},
+]
+
+
 def test_doi_first_then_key_then_synthetic() -> None:
-    cited = refs(
-        # 0: DOI (different case and resolver prefix) wins even though the key points nowhere
-        {"raw": "x", "doi": "https://doi.org/10.1016/J.JOI.2017.08.007", "first_author": "Nobody X", "year": 1990},
-        # 1: key: WoS abbreviation, volume and page
-        {"raw": "Aria M, 2017, J INFORMETR, V11, P959", "first_author": "Aria M", "year": 2017,
-         "source_title": "J INFORMETR", "volume": "11", "first_page": "959"},
-        # 2: key: volume 82 picks W2 among Smith 2010 Scientometrics papers (W3 is volume 83)
-        {"raw": "Smith J, 2010, SCIENTOMETRICS, V82, P10", "first_author": "Smith J", "year": 2010,
-         "source_title": "SCIENTOMETRICS", "volume": "82", "first_page": "10"},
-        # 3: same author and year but the volume disagrees with both → synthetic
-        {"raw": "Smith J, 2010, SCIENTOMETRICS, V84, P10", "first_author": "Smith J", "year": 2010,
-         "source_title": "SCIENTOMETRICS", "volume": "84", "first_page": "10"},
-        # 4: no volume or page: source agrees, but only one agreement → not enough evidence → synthetic
-        {"raw": "Doe J, 2010, NATURE", "first_author": "Doe J", "year": 2010, "source_title": "NATURE"},
-        # 5: two candidates (W2 and W3 both Smith 2010 Scientometrics page 10, volume not printed) → synthetic
-        {"raw": "Smith J, 2010, SCIENTOMETRICS, P10", "first_author": "Smith J", "year": 2010,
-         "source_title": "SCIENTOMETRICS", "first_page": "10"},
-    )
+    cited = refs(*HAND_ROWS)
     out = match_references(cited, WORKS)
     assert out.num_rows == cited.num_rows
     assert out["matched_by"].to_pylist() == ["doi", "key", "key", "synthetic", "synthetic", "synthetic"]

@@ -11,19 +11,10 @@ from junkan.sources.batch import CITED_SCHEMA
 from junkan.sources.refmatch import match_references
 from junkan.sources.wos import parse_references
 
-from .test_refmatch import WORKS
+from .test_refmatch import HAND_ROWS, WORKS
 
 ROWS = [
-    {"raw": "x", "doi": "https://doi.org/10.1016/J.JOI.2017.08.007", "first_author": "Nobody X", "year": 1990},
-    {"raw": "Aria M, 2017, J INFORMETR, V11, P959", "first_author": "Aria M", "year": 2017,
-     "source_title": "J INFORMETR", "volume": "11", "first_page": "959"},
-    {"raw": "Smith J, 2010, SCIENTOMETRICS, V82, P10", "first_author": "Smith J", "year": 2010,
-     "source_title": "SCIENTOMETRICS", "volume": "82", "first_page": "10"},
-    {"raw": "Smith J, 2010, SCIENTOMETRICS, V84, P10", "first_author": "Smith J", "year": 2010,
-     "source_title": "SCIENTOMETRICS", "volume": "84", "first_page": "10"},
-    {"raw": "Doe J, 2010, NATURE", "first_author": "Doe J", "year": 2010, "source_title": "NATURE"},
-    {"raw": "Smith J, 2010, SCIENTOMETRICS, P10", "first_author": "Smith J", "year": 2010,
-     "source_title": "SCIENTOMETRICS", "first_page": "10"},
+    *HAND_ROWS,
     {"raw": "Aria M., 2017, JOURNAL OF INFORMETRICS, V11, P959", "first_author": "Aria M.", "year": 2017,
      "source_title": "JOURNAL OF INFORMETRICS", "volume": "V11", "first_page": "P959"},
 ]
