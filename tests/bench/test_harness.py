@@ -186,3 +186,23 @@ def test_update_doc_ignores_markers_quoted_inside_prose(tmp_path):
     text = doc.read_text()
     assert text.startswith(f"# B\n\nThe section between `{BEGIN}` and `{END}` is generated.\n")
     assert text.endswith(f"{BEGIN}\nsecond\n{END}\n") and "first" not in text
+
+
+def test_map_and_dashboard_sizes_are_capped_and_the_cap_is_noted(tmp_path):
+    """Above --map-max the science map is not run and a note says why; the dashboard runs at the largest size
+    within --dashboard-max."""
+    from bench.harness import Context, run_all
+
+    calls = []
+
+    class Ctx(Context):
+        def step(self, name, n, opts=None):
+            calls.append((name, n))
+            return {"status": "skipped", "reason": "fake", "step": name, "size": n}
+
+    ctx = Ctx(tmp_path, [1000, 10_000, 100_000], 10, 1000, 0.5, progress=lambda msg: None, map_max=10_000,
+              dashboard_max=10_000)
+    run_all(["mapping", "dashboard"], ctx.sizes, ctx)
+    assert calls == [("mapping", 1000), ("mapping", 10_000), ("dashboard", 10_000)]
+    assert any("science map not run at 100,000 works (above --map-max 10,000" in x for x in ctx.notes)
+    assert any("dashboard measured at 10,000 works" in x for x in ctx.notes)
