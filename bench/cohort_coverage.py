@@ -46,6 +46,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 METRICS = ("intl_share", "top_share", "mncs", "papers_per_year")
+#: world-label suffix of each interval method (percentile, the old default, has none)
+INTERVAL_TAG = {"percentile": "", "studentized": "-t", "expanded": "-x", "jackknife": "-j"}
 PLANTED = "JP-OVERSEAS"
 NULL = "JP-NULL"
 
@@ -74,7 +76,8 @@ def _world(root: Path, seed: int, works: int, members: int | None, effects_off: 
 
 def run_seed(seed: int, *, works: int, members: int | None, bootstrap: int, ci: float, threads: int,
              worlds: tuple[str, ...] = ("planted", "off"), exclude_others: bool = False,
-             resample: str = "member", tag: str = "", interval: str = "percentile") -> list[dict]:
+             resample: str = "component", tag: str = "", intervals: tuple[str, ...] = ("percentile",),
+             all_controls_only: bool = False) -> list[dict]:
     from junkan.cohort import evaluate, read_cohort
     from junkan.engine import connect
 
@@ -95,14 +98,17 @@ def run_seed(seed: int, *, works: int, members: int | None, bootstrap: int, ci: 
                 c = read_cohort(w / "cohorts" / f"{prog}.csv")
                 # --exclude-others: the members of every other programme are never controls (docs/cohort.md §5)
                 others = [read_cohort(f) for f in sorted((w / "cohorts").glob("*.csv")) if f.stem != prog]
-                for label, excl in ((world, None), (f"{world}-excl", others))[int(exclude_others and not off):]:
-                    r = evaluate(eng, c, country="JP", bootstrap=bootstrap, seed=seed, ci=ci, exclude_controls=excl,
-                                 resample=resample, interval=interval)
-                    for d in r.did.to_pylist():
-                        rows.append({"seed": seed, "world": label + tag, "cohort": prog, "works": works,
-                                     "members_in_file": c.members.num_rows, **d})
+                variants = ((world, None), (f"{world}-excl", others))[int(exclude_others and not off):]
+                for label, excl in variants[:1] if all_controls_only else variants:
+                    # the same seed gives the same bootstrap draws: the intervals are compared on identical draws
+                    for interval in intervals:
+                        r = evaluate(eng, c, country="JP", bootstrap=bootstrap, seed=seed, ci=ci,
+                                     exclude_controls=excl, resample=resample, interval=interval)
+                        for d in r.did.to_pylist():
+                            rows.append({"seed": seed, "world": label + tag + INTERVAL_TAG[interval], "cohort": prog,
+                                         "works": works, "members_in_file": c.members.num_rows, **d})
             shutil.rmtree(w, ignore_errors=True)
-            rows_w = [x for x in rows if x["world"] == world]
+            rows_w = [x for x in rows if x["world"].split("/")[0] == world]
             for x in rows_w:
                 x.setdefault("seconds", round(time.perf_counter() - t0, 1))
         if len(truth) == 2 and truth["planted"] != truth["off"]:
@@ -124,8 +130,8 @@ def cmd_run(a: argparse.Namespace) -> None:
         t0 = time.perf_counter()
         rows = run_seed(s, works=a.works, members=a.members, bootstrap=a.bootstrap, ci=a.ci, threads=a.threads,
                         worlds=tuple(a.worlds.split(",")), exclude_others=a.exclude_others, resample=a.resample,
-                        tag=("" if a.resample == "member" else f"/{a.resample}") + ("-t" if a.interval == "studentized" else ""),
-                        interval=a.interval)
+                        tag="" if a.resample == "member" else f"/{a.resample}", intervals=tuple(a.interval.split(",")),
+                        all_controls_only=a.no_excl)
         with out.open("a") as fh:
             for r in rows:
                 fh.write(json.dumps(r) + "\n")
@@ -139,7 +145,14 @@ def cmd_run(a: argparse.Namespace) -> None:
 
 
 def _binom_cdf(k: int, n: int, p: float) -> float:
-    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))
+    """P(X ≤ k) for X ~ Binomial(n, p), summed in log space (``math.comb(n, i)`` overflows a float from n ≈ 1030)."""
+    if p <= 0.0:
+        return 1.0
+    if p >= 1.0:
+        return 1.0 if k >= n else 0.0
+    lp, lq, lgn = math.log(p), math.log1p(-p), math.lgamma(n + 1)
+    return min(1.0, sum(math.exp(lgn - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * lp + (n - i) * lq)
+                        for i in range(k + 1)))
 
 
 def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
@@ -164,6 +177,14 @@ def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 POOLED_METRICS = ("intl_share", "top_share", "mncs")
 
 
+def _method(world: str) -> tuple[str, str]:
+    """(resampling, interval) of a world label such as ``planted``, ``off-excl/component`` or ``planted/component-x``."""
+    base, _, res = world.partition("/")
+    tail = res or base
+    interval = next((name for name, tag in INTERVAL_TAG.items() if tag and tail.endswith(tag)), "percentile")
+    return (res.removesuffix(INTERVAL_TAG[interval]) if res else "member"), interval
+
+
 def summarize(rows: list[dict]) -> str:
     by: dict[tuple[str, str, str], dict[int, dict]] = {}
     for r in rows:
@@ -182,7 +203,13 @@ def summarize(rows: list[dict]) -> str:
     out.append("|---|---|---|---|---|---|---|---|---|")
     truths: dict[str, tuple[float, float]] = {}
     # The point estimate does not depend on the resampling: τ comes from the member rows, else the component rows.
-    tau_tag = "" if any(w == "planted" for w, _c, _m in by) else "/component"
+    worlds = {w for w, _c, _m in by}
+    tau_tag = next((t for t in ("", "/component", "/component-x", "/component-t", "/component-j", "-x", "-t", "-j")
+                    if "planted" + t in worlds),
+                   "/component")
+    excl_tag = next((t for t in ("/component", "/component-x", "/component-t", "/component-j")
+                     if "planted-excl" + t in worlds),
+                    "/component")
     for m in METRICS:
         on, off = by.get(("planted" + tau_tag, PLANTED, m), {}), by.get(("off" + tau_tag, PLANTED, m), {})
         diffs = [on[s]["did"] - off[s]["did"] for s in seeds
@@ -191,13 +218,13 @@ def summarize(rows: list[dict]) -> str:
             truths[m] = (statistics.mean(diffs), statistics.stdev(diffs) / math.sqrt(len(diffs)))
     truths_excl: dict[str, tuple[float, float]] = {}
     for m in METRICS:
-        on, off = by.get(("planted-excl/component", PLANTED, m), {}), by.get(("off-excl/component", PLANTED, m), {})
+        on, off = by.get(("planted-excl" + excl_tag, PLANTED, m), {}), by.get(("off-excl" + excl_tag, PLANTED, m), {})
         diffs = [on[s]["did"] - off[s]["did"] for s in seeds
                  if s in on and s in off and on[s]["did"] is not None and off[s]["did"] is not None]
         if len(diffs) > 1:
             truths_excl[m] = (statistics.mean(diffs), statistics.stdev(diffs) / math.sqrt(len(diffs)))
     pooled: dict[tuple[str, bool, bool], tuple[int, int]] = {}
-    cases = [(w + tag, c, k) for tag in ("", "/component", "/component-t", "-t")
+    cases = [(w + tag, c, k) for tag in ("", "/component", "/component-t", "-t", "/component-x", "-x", "/component-j", "-j")
              for w, c, k in (("planted", PLANTED, "τ"), ("planted", NULL, "0"), ("off", PLANTED, "0"),
                              ("off", NULL, "0"), ("planted-excl", PLANTED, "τ"), ("planted-excl", NULL, "0"),
                              ("off-excl", PLANTED, "0"), ("off-excl", NULL, "0"))]
@@ -218,7 +245,8 @@ def summarize(rows: list[dict]) -> str:
                 tau, tau_txt = 0.0, "0"
             k = sum(1 for x in xs if x["ci_low"] <= tau <= x["ci_high"])
             if m in POOLED_METRICS and not (world.split("/")[0] == "planted" and cohort == NULL and m == "intl_share"):
-                key = (world.split("/")[1] if "/" in world else "member", "-excl" in world, kind == "τ")
+                res, interval = _method(world)
+                key = (res, interval, "-excl" in world, kind == "τ")
                 hits, total = pooled.get(key, (0, 0))
                 pooled[key] = (hits + k, total + len(xs))
             lo, hi = clopper_pearson(k, len(xs))
@@ -232,10 +260,10 @@ def summarize(rows: list[dict]) -> str:
     if pooled:
         out += ["", "Pooled coverage (intl_share, top_share, mncs; JP-NULL's intl_share next to the planted fellows "
                     "left out as contaminated, see docs/cohort.md §5b):", "",
-                "| resampling | controls | intervals | coverage | 95 % CI |", "|---|---|---|---|---|"]
-        for (res, excl, planted), (k, n) in sorted(pooled.items()):
+                "| resampling | interval | controls | truth | coverage | 95 % CI |", "|---|---|---|---|---|---|"]
+        for (res, interval, excl, planted), (k, n) in sorted(pooled.items()):
             lo, hi = clopper_pearson(k, n)
-            out.append(f"| {res} | {'other programmes excluded' if excl else 'all'} | "
+            out.append(f"| {res} | {interval} | {'other programmes excluded' if excl else 'all'} | "
                        f"{'planted (τ)' if planted else 'null (0)'} | {k}/{n} = {k / n:.1%} | [{lo:.1%}, {hi:.1%}] |")
     # the planted intl effect in model terms: tau = 0.30 * q * (1 - pi0), pi0 = member after-share without effect
     if "intl_share" in truths:
@@ -266,10 +294,15 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("--threads", type=int, default=2)
     r.add_argument("--out", default="cohort_coverage.jsonl")
     r.add_argument("--worlds", default="planted,off", help="worlds to build: planted, off or both (default)")
-    r.add_argument("--resample", default="member", choices=("member", "component"),
+    r.add_argument("--resample", default="component", choices=("member", "component"),
                    help="bootstrap unit of the DiD (rows of 'component' get the world suffix '/component')")
-    r.add_argument("--interval", default="percentile", choices=("percentile", "studentized"),
-                   help="DiD interval (rows of 'studentized' get the world suffix '-t', e.g. 'planted/component-t')")
+    r.add_argument("--interval", default="expanded",
+                   help="DiD interval(s), comma-separated: percentile, studentized, expanded, jackknife (each evaluated on "
+                        "the same bootstrap draws; rows get the world suffix '', '-t', '-x', '-j', e.g. "
+                        "'planted/component-x')")
+    r.add_argument("--no-excl", action="store_true",
+                   help="evaluate with all researchers eligible as controls only (by default each world is also "
+                        "evaluated with the other programmes' members excluded, world suffix '-excl')")
     r.add_argument("--exclude-others", action="store_true",
                    help="in the planted world, evaluate each cohort with the members of every other programme "
                         "excluded from the controls instead (rows with world 'planted-excl')")

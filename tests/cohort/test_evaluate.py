@@ -271,3 +271,112 @@ def test_did_se_is_the_standard_error_of_the_mean_with_unit_denominators(ds: lis
     r = _did(_unit_sums(rows), [f"M{i}" for i in range(len(ds))], bootstrap=0, seed=0, ci=0.9).to_pylist()[3]
     assert r["did"] == pytest.approx(statistics.fmean(ds), abs=1e-12)
     assert r["se"] == pytest.approx(statistics.stdev(ds) / len(ds) ** 0.5, rel=1e-9, abs=1e-12)
+
+
+def test_expanded_interval_uses_the_expanded_quantiles_of_the_same_draws() -> None:
+    """The default interval (Hesterberg's expanded percentile) takes the same bootstrap DiDs as the percentile
+    interval at the level ``expanded_level(ci, G)``: with G = 4 clusters and ci = 0.9 that is
+    1 − 2 Φ(−sqrt(4/3) · 2.35336) = 1 − 2 Φ(−2.71743) = 0.99342, so it contains the percentile interval."""
+    import numpy as np
+
+    from junkan.cohort._evaluate import _did
+    from junkan.cohort._stats import expanded_level
+
+    d_vals = {"M1": 0.0, "M2": 1.0, "M3": 3.0, "M4": 4.0}
+    rows = []
+    for mk, dv in d_vals.items():
+        rows += [(mk, "A_" + mk, "member", 1.0, "before", 1.0, 1.0), (mk, "A_" + mk, "member", 1.0, "after", 1.0 + dv, 1.0),
+                 (mk, "C_" + mk, "control", 1.0, "before", 1.0, 1.0), (mk, "C_" + mk, "control", 1.0, "after", 1.0, 1.0)]
+    members = list(d_vals)
+    assert expanded_level(0.9, 4) == pytest.approx(0.99342, abs=1e-5)
+    ex = _did(_unit_sums(rows), members, bootstrap=2000, seed=5, ci=0.9).to_pylist()[3]
+    pc = _did(_unit_sums(rows), members, bootstrap=2000, seed=5, ci=0.9, interval="percentile").to_pylist()[3]
+    assert ex["interval"] == "expanded" and pc["interval"] == "percentile" and ex["did"] == pc["did"] == 2.0
+    # the bootstrap DiDs of the four clusters, redrawn with the same seed: the mean of 4 draws from {0, 1, 3, 4}
+    rng = np.random.default_rng(5)
+    draws = np.stack([np.bincount(rng.integers(0, 4, 4), minlength=4) for _ in range(2000)]) @ np.array([0, 1, 3, 4]) / 4
+    lv = expanded_level(0.9, 4)
+    assert (ex["ci_low"], ex["ci_high"]) == pytest.approx(tuple(np.quantile(draws, [(1 - lv) / 2, (1 + lv) / 2])))
+    assert (pc["ci_low"], pc["ci_high"]) == pytest.approx(tuple(np.quantile(draws, [0.05, 0.95])))
+    assert ex["ci_low"] < pc["ci_low"] and ex["ci_high"] > pc["ci_high"]
+    # one cluster: no interval (a variance cannot be estimated from one unit); the percentile one is degenerate
+    one = [r for r in rows if r[0] == "M2"]
+    e1 = _did(_unit_sums(one), ["M2"], bootstrap=100, seed=0, ci=0.9).to_pylist()[3]
+    assert e1["did"] == 1.0 and e1["ci_low"] is None and e1["ci_high"] is None and e1["excludes_zero"] is False
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-5, 5, allow_nan=False), min_size=2, max_size=12), st.integers(0, 2**16))
+def test_expanded_interval_contains_the_percentile_interval(ds: list[float], seed: int) -> None:
+    from junkan.cohort._evaluate import _did
+
+    rows = []
+    for i, dv in enumerate(ds):
+        mk = f"M{i}"
+        rows += [(mk, "A" + mk, "member", 1.0, "before", 2.0, 1.0), (mk, "A" + mk, "member", 1.0, "after", 2.0 + dv, 1.0),
+                 (mk, "C" + mk, "control", 1.0, "before", 2.0, 1.0), (mk, "C" + mk, "control", 1.0, "after", 2.0, 1.0)]
+    keys = [f"M{i}" for i in range(len(ds))]
+    ex = _did(_unit_sums(rows), keys, bootstrap=200, seed=seed, ci=0.9).to_pylist()[3]
+    pc = _did(_unit_sums(rows), keys, bootstrap=200, seed=seed, ci=0.9, interval="percentile").to_pylist()[3]
+    assert ex["ci_low"] <= pc["ci_low"] + 1e-12 and pc["ci_high"] <= ex["ci_high"] + 1e-12
+    assert ex["ci_low"] <= ex["ci_high"]
+
+
+def test_jackknife_interval_by_hand() -> None:
+    """With unit denominators the DiD is the mean of the d_i, and the delete-one-cluster jackknife SE equals
+    sd(d)/√G (= the linearised SE); the interval is DiD ± t_{0.95, G−1} · se_J. d = (0, 1, 3, 4): se_J =
+    sqrt(10/3)/2 = 0.912871, t_{0.95, 3} = 2.353363, so [2 − 2.148317, 2 + 2.148317]."""
+    from junkan.cohort._evaluate import _did
+
+    d_vals = {"M1": 0.0, "M2": 1.0, "M3": 3.0, "M4": 4.0}
+    rows = []
+    for mk, dv in d_vals.items():
+        rows += [(mk, "A_" + mk, "member", 1.0, "before", 1.0, 1.0), (mk, "A_" + mk, "member", 1.0, "after", 1.0 + dv, 1.0),
+                 (mk, "C_" + mk, "control", 1.0, "before", 1.0, 1.0), (mk, "C_" + mk, "control", 1.0, "after", 1.0, 1.0)]
+    r = _did(_unit_sums(rows), list(d_vals), bootstrap=10, seed=0, ci=0.9, interval="jackknife").to_pylist()[3]
+    assert r["interval"] == "jackknife" and r["did"] == pytest.approx(2.0)
+    assert r["ci_low"] == pytest.approx(2 - 2.353363 * 0.912871, abs=2e-6)
+    assert r["ci_high"] == pytest.approx(2 + 2.353363 * 0.912871, abs=2e-6)
+    # a ratio: member k has n_intl = k + 1 of n_country = 2(k + 1) after (share 0.5) and 1 of 4 before; the
+    # jackknife deletes one member at a time and recomputes the pooled ratios
+    rows2 = []
+    for k, mk in enumerate(d_vals):
+        rows2 += [(mk, "A_" + mk, "member", 1.0, "before", 1.0, 4.0),
+                  (mk, "A_" + mk, "member", 1.0, "after", float(k + 1) * (k % 2 + 1) / 2, float(k + 1)),
+                  (mk, "C_" + mk, "control", 1.0, "before", 1.0, 4.0), (mk, "C_" + mk, "control", 1.0, "after", 1.0, 4.0)]
+    r2 = _did(_unit_sums(rows2), list(d_vals), bootstrap=10, seed=0, ci=0.9, interval="jackknife").to_pylist()[3]
+    num = [float(k + 1) * (k % 2 + 1) / 2 for k in range(4)]
+    den = [float(k + 1) for k in range(4)]
+
+    def did_without(g: int | None) -> float:
+        keep = [i for i in range(4) if i != g]
+        return sum(num[i] for i in keep) / sum(den[i] for i in keep) - 0.25  # controls flat, members 0.25 before
+
+    full = did_without(None)
+    loo = [did_without(g) for g in range(4)]
+    mean = sum(loo) / 4
+    se_j = (3 / 4 * sum((x - mean) ** 2 for x in loo)) ** 0.5
+    assert r2["did"] == pytest.approx(full, rel=1e-12)
+    assert (r2["ci_low"], r2["ci_high"]) == pytest.approx((full - 2.3533634 * se_j, full + 2.3533634 * se_j), abs=1e-7)
+    one = [r for r in rows if r[0] == "M2"]
+    assert _did(_unit_sums(one), ["M2"], bootstrap=10, seed=0, ci=0.9, interval="jackknife").to_pylist()[3]["ci_low"] is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-5, 5, allow_nan=False), min_size=2, max_size=12))
+def test_jackknife_se_is_the_standard_error_of_the_mean_with_unit_denominators(ds: list[float]) -> None:
+    import statistics
+
+    from junkan.cohort._evaluate import _did
+    from junkan.cohort._stats import t_quantile
+
+    rows = []
+    for i, dv in enumerate(ds):
+        mk = f"M{i}"
+        rows += [(mk, "A" + mk, "member", 1.0, "before", 2.0, 1.0), (mk, "A" + mk, "member", 1.0, "after", 2.0 + dv, 1.0),
+                 (mk, "C" + mk, "control", 1.0, "before", 2.0, 1.0), (mk, "C" + mk, "control", 1.0, "after", 2.0, 1.0)]
+    r = _did(_unit_sums(rows), [f"M{i}" for i in range(len(ds))], bootstrap=5, seed=0, ci=0.9,
+             interval="jackknife").to_pylist()[3]
+    half = t_quantile(0.95, len(ds) - 1) * statistics.stdev(ds) / len(ds) ** 0.5
+    assert r["ci_high"] - r["did"] == pytest.approx(half, rel=1e-7, abs=1e-9)
+    assert r["did"] - r["ci_low"] == pytest.approx(half, rel=1e-7, abs=1e-9)

@@ -29,7 +29,7 @@ def cohort_evaluate(
     out: Path = typer.Option(None, "--out", "-o", help="Folder for every table (CSV and Excel, with provenance)."),
     exclude_cohort: list[Path] = typer.Option(None, "--exclude-cohort", help="Cohort file whose members are never controls (repeatable), e.g. other programmes."),
     resample: str = typer.Option("component", "--resample", help="Bootstrap unit: component (members sharing controls resampled together) or member."),
-    interval: str = typer.Option("percentile", "--interval", help="DiD interval: percentile (default) or studentized (bootstrap-t with the cluster-robust SE; docs/cohort.md §5b)."),
+    interval: str = typer.Option("expanded", "--interval", help="DiD interval: expanded (default; percentile interval widened for few clusters, Hesterberg 2015), percentile, studentized (bootstrap-t with the cluster-robust SE) or jackknife (delete-one-cluster SE with t quantiles); docs/cohort.md §4 and §5b."),
 ) -> None:
     """Resolve the members, compute papers, Top10% share, MNCS and international share by phase, and the DiD."""
     from junkan.cli.commands import print_table
