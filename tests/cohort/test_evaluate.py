@@ -191,6 +191,18 @@ def _unit_sums(rows: list[tuple[str, str, str, float, str, float, float]]):
                      "years": [1.0] * n, "top": [0.0] * n, "n_cit": [1.0] * n, "ncs": [1.0] * n})
 
 
+def _mean_rows(ds, base: float = 1.0) -> tuple[list, list[str]]:
+    """Unit sums where member ``M{i+1}``'s share goes from ``base`` to ``base + d_i`` (denominator 1) and its one
+    control stays flat, so the DiD is the mean of the ``d_i``: (rows for ``_unit_sums``, member keys)."""
+    rows, keys = [], []
+    for i, dv in enumerate(ds):
+        mk = f"M{i + 1}"
+        keys.append(mk)
+        rows += [(mk, "A_" + mk, "member", 1.0, "before", base, 1.0), (mk, "A_" + mk, "member", 1.0, "after", base + dv, 1.0),
+                 (mk, "C_" + mk, "control", 1.0, "before", base, 1.0), (mk, "C_" + mk, "control", 1.0, "after", base, 1.0)]
+    return rows, keys
+
+
 def test_did_by_hand_and_component_resampling() -> None:
     import numpy as np
 
@@ -238,10 +250,7 @@ def test_did_standard_error_by_hand_and_studentized_interval() -> None:
     from junkan.cohort._evaluate import _did
 
     d_vals = {"M1": 0.0, "M2": 1.0, "M3": 3.0, "M4": 4.0}  # member after − before; controls flat
-    rows = []
-    for mk, dv in d_vals.items():
-        rows += [(mk, "A_" + mk, "member", 1.0, "before", 1.0, 1.0), (mk, "A_" + mk, "member", 1.0, "after", 1.0 + dv, 1.0),
-                 (mk, "C_" + mk, "control", 1.0, "before", 1.0, 1.0), (mk, "C_" + mk, "control", 1.0, "after", 1.0, 1.0)]
+    rows, _ = _mean_rows(d_vals.values())
     members = list(d_vals)
     t = {r["interval"]: r for r in (
         _did(_unit_sums(rows), members, bootstrap=400, seed=3, ci=0.9, interval=i).to_pylist()[3]
@@ -263,12 +272,8 @@ def test_did_se_is_the_standard_error_of_the_mean_with_unit_denominators(ds: lis
 
     from junkan.cohort._evaluate import _did
 
-    rows = []
-    for i, dv in enumerate(ds):
-        mk = f"M{i}"
-        rows += [(mk, "A" + mk, "member", 1.0, "before", 2.0, 1.0), (mk, "A" + mk, "member", 1.0, "after", 2.0 + dv, 1.0),
-                 (mk, "C" + mk, "control", 1.0, "before", 2.0, 1.0), (mk, "C" + mk, "control", 1.0, "after", 2.0, 1.0)]
-    r = _did(_unit_sums(rows), [f"M{i}" for i in range(len(ds))], bootstrap=0, seed=0, ci=0.9).to_pylist()[3]
+    rows, keys = _mean_rows(ds, base=2.0)
+    r = _did(_unit_sums(rows), keys, bootstrap=0, seed=0, ci=0.9).to_pylist()[3]
     assert r["did"] == pytest.approx(statistics.fmean(ds), abs=1e-12)
     assert r["se"] == pytest.approx(statistics.stdev(ds) / len(ds) ** 0.5, rel=1e-9, abs=1e-12)
 
@@ -283,10 +288,7 @@ def test_expanded_interval_uses_the_expanded_quantiles_of_the_same_draws() -> No
     from junkan.cohort._stats import expanded_level
 
     d_vals = {"M1": 0.0, "M2": 1.0, "M3": 3.0, "M4": 4.0}
-    rows = []
-    for mk, dv in d_vals.items():
-        rows += [(mk, "A_" + mk, "member", 1.0, "before", 1.0, 1.0), (mk, "A_" + mk, "member", 1.0, "after", 1.0 + dv, 1.0),
-                 (mk, "C_" + mk, "control", 1.0, "before", 1.0, 1.0), (mk, "C_" + mk, "control", 1.0, "after", 1.0, 1.0)]
+    rows, _ = _mean_rows(d_vals.values())
     members = list(d_vals)
     assert expanded_level(0.9, 4) == pytest.approx(0.99342, abs=1e-5)
     ex = _did(_unit_sums(rows), members, bootstrap=2000, seed=5, ci=0.9).to_pylist()[3]
@@ -310,12 +312,7 @@ def test_expanded_interval_uses_the_expanded_quantiles_of_the_same_draws() -> No
 def test_expanded_interval_contains_the_percentile_interval(ds: list[float], seed: int) -> None:
     from junkan.cohort._evaluate import _did
 
-    rows = []
-    for i, dv in enumerate(ds):
-        mk = f"M{i}"
-        rows += [(mk, "A" + mk, "member", 1.0, "before", 2.0, 1.0), (mk, "A" + mk, "member", 1.0, "after", 2.0 + dv, 1.0),
-                 (mk, "C" + mk, "control", 1.0, "before", 2.0, 1.0), (mk, "C" + mk, "control", 1.0, "after", 2.0, 1.0)]
-    keys = [f"M{i}" for i in range(len(ds))]
+    rows, keys = _mean_rows(ds, base=2.0)
     ex = _did(_unit_sums(rows), keys, bootstrap=200, seed=seed, ci=0.9).to_pylist()[3]
     pc = _did(_unit_sums(rows), keys, bootstrap=200, seed=seed, ci=0.9, interval="percentile").to_pylist()[3]
     assert ex["ci_low"] <= pc["ci_low"] + 1e-12 and pc["ci_high"] <= ex["ci_high"] + 1e-12
@@ -329,10 +326,7 @@ def test_jackknife_interval_by_hand() -> None:
     from junkan.cohort._evaluate import _did
 
     d_vals = {"M1": 0.0, "M2": 1.0, "M3": 3.0, "M4": 4.0}
-    rows = []
-    for mk, dv in d_vals.items():
-        rows += [(mk, "A_" + mk, "member", 1.0, "before", 1.0, 1.0), (mk, "A_" + mk, "member", 1.0, "after", 1.0 + dv, 1.0),
-                 (mk, "C_" + mk, "control", 1.0, "before", 1.0, 1.0), (mk, "C_" + mk, "control", 1.0, "after", 1.0, 1.0)]
+    rows, _ = _mean_rows(d_vals.values())
     r = _did(_unit_sums(rows), list(d_vals), bootstrap=10, seed=0, ci=0.9, interval="jackknife").to_pylist()[3]
     assert r["interval"] == "jackknife" and r["did"] == pytest.approx(2.0)
     assert r["ci_low"] == pytest.approx(2 - 2.353363 * 0.912871, abs=2e-6)
@@ -370,12 +364,8 @@ def test_jackknife_se_is_the_standard_error_of_the_mean_with_unit_denominators(d
     from junkan.cohort._evaluate import _did
     from junkan.cohort._stats import t_quantile
 
-    rows = []
-    for i, dv in enumerate(ds):
-        mk = f"M{i}"
-        rows += [(mk, "A" + mk, "member", 1.0, "before", 2.0, 1.0), (mk, "A" + mk, "member", 1.0, "after", 2.0 + dv, 1.0),
-                 (mk, "C" + mk, "control", 1.0, "before", 2.0, 1.0), (mk, "C" + mk, "control", 1.0, "after", 2.0, 1.0)]
-    r = _did(_unit_sums(rows), [f"M{i}" for i in range(len(ds))], bootstrap=5, seed=0, ci=0.9,
+    rows, keys = _mean_rows(ds, base=2.0)
+    r = _did(_unit_sums(rows), keys, bootstrap=5, seed=0, ci=0.9,
              interval="jackknife").to_pylist()[3]
     half = t_quantile(0.95, len(ds) - 1) * statistics.stdev(ds) / len(ds) ** 0.5
     assert r["ci_high"] - r["did"] == pytest.approx(half, rel=1e-7, abs=1e-9)
