@@ -66,23 +66,32 @@ def _params(works: int, members: int | None, effects_off: bool):
 
 
 def _world(root: Path, seed: int, works: int, members: int | None, effects_off: bool) -> Path:
+    """Simulate and ingest one world under ``root`` (reused when ``root/BUILT`` records the same parameters)."""
     from junkan.simulate import simulate
     from junkan.sources.openalex import ingest
 
+    stamp = json.dumps({"seed": seed, "works": works, "members": members, "effects_off": effects_off})
+    done = root / "BUILT"
+    if done.exists() and done.read_text() == stamp:
+        return root
+    shutil.rmtree(root, ignore_errors=True)
     simulate(root, works=works, seed=seed, workers=2, params=_params(works, members, effects_off))
     ingest([root / "data"], root / "store")
+    shutil.rmtree(root / "data", ignore_errors=True)  # the store, truth/ and cohorts/ are all an evaluation reads
+    done.write_text(stamp)
     return root
 
 
 def run_seed(seed: int, *, works: int, members: int | None, bootstrap: int, ci: float, threads: int,
              worlds: tuple[str, ...] = ("planted", "off"), exclude_others: bool = False,
              resample: str = "component", tag: str = "", intervals: tuple[str, ...] = ("percentile",),
-             all_controls_only: bool = False) -> list[dict]:
+             all_controls_only: bool = False, keep: Path | None = None, options: dict | None = None) -> list[dict]:
     from junkan.cohort import evaluate, read_cohort
     from junkan.engine import connect
 
     rows: list[dict] = []
-    tmp = Path(tempfile.mkdtemp(prefix=f"cohort-cov-{seed}-"))
+    # --keep-worlds DIR: worlds are built once under DIR/<seed>/ and reused by later runs (other options, intervals)
+    tmp = keep / str(seed) if keep is not None else Path(tempfile.mkdtemp(prefix=f"cohort-cov-{seed}-"))
     try:
         truth = {}
         for world, off in (("planted", False), ("off", True)):
@@ -103,19 +112,33 @@ def run_seed(seed: int, *, works: int, members: int | None, bootstrap: int, ci: 
                     # the same seed gives the same bootstrap draws: the intervals are compared on identical draws
                     for interval in intervals:
                         r = evaluate(eng, c, country="JP", bootstrap=bootstrap, seed=seed, ci=ci,
-                                     exclude_controls=excl, resample=resample, interval=interval)
+                                     exclude_controls=excl, resample=resample, interval=interval,
+                                     **(options or {}))
                         for d in r.did.to_pylist():
                             rows.append({"seed": seed, "world": label + tag + INTERVAL_TAG[interval], "cohort": prog,
                                          "works": works, "members_in_file": c.members.num_rows, **d})
-            shutil.rmtree(w, ignore_errors=True)
+            if keep is None:
+                shutil.rmtree(w, ignore_errors=True)
             rows_w = [x for x in rows if x["world"].split("/")[0] == world]
             for x in rows_w:
                 x.setdefault("seconds", round(time.perf_counter() - t0, 1))
         if len(truth) == 2 and truth["planted"] != truth["off"]:
             raise AssertionError(f"seed {seed}: the effect-off world has other members; the pairing is broken")
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
     return rows
+
+
+def _option(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` of ``--option``: the value as JSON when it parses (numbers, true/false), else as a string."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.isidentifier():
+        raise SystemExit(f"--option {text!r}: expected KEY=VALUE with an evaluate() keyword as KEY")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
 
 
 def cmd_run(a: argparse.Namespace) -> None:
@@ -124,6 +147,7 @@ def cmd_run(a: argparse.Namespace) -> None:
     if out.exists():
         done = {json.loads(x)["seed"] for x in out.read_text().splitlines() if x.strip()}
     seeds = [s for s in range(a.first_seed, a.first_seed + a.seeds) if s not in done]
+    options = dict(_option(o) for o in a.option)
     print(f"{len(seeds)} seed(s) to run, {len(done)} already in {out}; load {os.getloadavg()}", file=sys.stderr)
     t_all = time.perf_counter()
     for i, s in enumerate(seeds, 1):
@@ -131,10 +155,11 @@ def cmd_run(a: argparse.Namespace) -> None:
         rows = run_seed(s, works=a.works, members=a.members, bootstrap=a.bootstrap, ci=a.ci, threads=a.threads,
                         worlds=tuple(a.worlds.split(",")), exclude_others=a.exclude_others, resample=a.resample,
                         tag="" if a.resample == "member" else f"/{a.resample}", intervals=tuple(a.interval.split(",")),
-                        all_controls_only=a.no_excl)
+                        all_controls_only=a.no_excl, keep=Path(a.keep_worlds) if a.keep_worlds else None,
+                        options=options)
         with out.open("a") as fh:
             for r in rows:
-                fh.write(json.dumps(r) + "\n")
+                fh.write(json.dumps({**r, "options": options} if options else r) + "\n")
         print(f"[{i}/{len(seeds)}] seed {s}: {time.perf_counter() - t0:.1f} s; load {os.getloadavg()[0]:.2f}",
               file=sys.stderr)
     print(f"total {time.perf_counter() - t_all:.1f} s", file=sys.stderr)
@@ -306,6 +331,12 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("--exclude-others", action="store_true",
                    help="in the planted world, evaluate each cohort with the members of every other programme "
                         "excluded from the controls instead (rows with world 'planted-excl')")
+    r.add_argument("--keep-worlds", metavar="DIR",
+                   help="build each seed's worlds once under DIR/<seed>/ and reuse them in later runs (about 3.5 MB a "
+                        "world at 20,000 works); by default they are deleted after the seed")
+    r.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra keyword of junkan.cohort.evaluate (repeatable; recorded in each row as 'options'). "
+                        "Write each variant to its own --out file")
     r.set_defaults(func=cmd_run)
     s = sub.add_parser("summarize", help="coverage table from a JSON-lines file")
     s.add_argument("file", nargs="+", help="JSON-lines files of runs (rows of the same seed and world: last wins)")

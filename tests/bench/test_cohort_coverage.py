@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.cohort_coverage import _method, clopper_pearson, summarize
+from bench.cohort_coverage import _method, _option, clopper_pearson, summarize
 
 
 @pytest.mark.parametrize(("world", "method"), [
@@ -51,3 +51,11 @@ def test_clopper_pearson_by_hand_and_for_large_pools() -> None:
     lo, hi = clopper_pearson(1566, 1760)
     p, se = 1566 / 1760, (1566 / 1760 * (1 - 1566 / 1760) / 1760) ** 0.5
     assert lo == pytest.approx(p - 1.96 * se, abs=0.004) and hi == pytest.approx(p + 1.96 * se, abs=0.004)
+
+
+def test_option_values_are_json_when_they_parse() -> None:
+    assert _option("panel=balanced") == ("panel", "balanced")
+    assert _option("controls=5") == ("controls", 5)
+    assert _option("ci=0.95") == ("ci", 0.95)
+    with pytest.raises(SystemExit, match="KEY=VALUE"):
+        _option("balanced")
