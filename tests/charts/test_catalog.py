@@ -246,6 +246,10 @@ def test_cohort_chart_matches_the_evaluation(eng: Engine, tmp_path_factory: pyte
     got = {(r["phase"], r["metric"], r["group"]): r["value"] for r in res.table.to_pylist()}
     for k, v in by.items():
         assert math.isclose(got[k], v, rel_tol=1e-9)
+    # the fellows' bars carry their paper-bootstrap interval (whiskers), the national average none
+    lows = {(r["phase"], r["metric"], r["group"]): r["ci_low"] for r in res.table.to_pylist()}
+    for ph in ("before", "during", "after"):
+        assert lows[(ph, "intl_share", "members")] is not None and lows[(ph, "intl_share", "national")] is None
     did = next(r for r in ev.did.to_pylist() if r["metric"] == "intl_share")
     assert f"{did['did'] * 100:+.1f} points" in res.takeaway
     with pytest.raises(ChartUnavailable, match="no cohort file"):

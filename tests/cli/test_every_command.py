@@ -55,6 +55,13 @@ def test_cohort_and_programs_commands(store: Path, tmp_path: Path) -> None:
     assert "Difference in differences" in res.output and (tmp_path / "c" / "did.csv").exists()
     prov = json.loads((tmp_path / "c" / "did.csv.provenance.json").read_text())
     assert prov  # every table carries the evaluation's provenance
+    assert "in the DiD (all panel" in res.output
+    res = runner.invoke(app, ["cohort", "evaluate", str(cohort), "-s", str(store), "--bootstrap", "20",
+                              "--panel", "balanced", "--match-country", "base", "-o", str(tmp_path / "b")])
+    assert res.exit_code == 0, res.output
+    assert "in the DiD (balanced panel" in res.output
+    prov = json.loads((tmp_path / "b" / "did.csv.provenance.json").read_text())
+    assert prov["panel"] == "balanced" and prov["match_country"] == "base"
     bad = tmp_path / "bad.csv"
     bad.write_text("person_id,openalex_author_id,start,end,colour\np1,A1,2015,2012,red\n", encoding="utf-8")
     res = runner.invoke(app, ["cohort", "evaluate", str(bad), "-s", str(store), "--bootstrap", "10"])

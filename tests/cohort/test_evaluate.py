@@ -100,6 +100,9 @@ def test_evaluate_against_oracles(world: Path) -> None:
         assert bp[ph]["n_cit"] == len(cit)
         assert bp[ph]["top_share"] == pytest.approx(sum(x["top"] for x in cit) / len(cit), rel=1e-9)
         assert bp[ph]["mncs"] == pytest.approx(sum(x["ncs"] for x in cit) / len(cit), rel=1e-9)
+        # paper-bootstrap 95 % intervals (METHODS §7.2 step 6) bracket the shares
+        for m in ("top_share", "mncs", "intl_share", "intl_share_others"):
+            assert bp[ph][f"{m}_low"] <= bp[ph][m] <= bp[ph][f"{m}_high"], (ph, m)
 
     # national intl share = the indicator core's international_coauthorship for JP
     ic = {x["year"]: x for x in run(eng, "international_coauthorship", country="JP").table.to_pylist() if x["country"] == "JP"}
@@ -156,6 +159,129 @@ def test_planted_effects_are_recovered(tmp_path: Path) -> None:
     assert pos["ci_low"] > 0, pos
     assert null["ci_low"] <= 0 <= null["ci_high"], null
     assert pos["did"] > null["did"] + 0.05
+
+
+def test_balanced_panel_keeps_only_researchers_active_before_and_after(world: Path) -> None:
+    """``panel="balanced"``: controls are matched among researchers with papers in both the member's before and
+    after periods, and only members with papers in both (and ≥ 1 control) enter the DiD; checked against a Python
+    oracle over the store. ``"all"`` does keep inactive controls and members, so the filter is not vacuous."""
+    from junkan.errors import ConfigError
+
+    eng = connect(world / "store", threads=2)
+    c = read_cohort(world / "cohorts" / "JP-OVERSEAS.csv")
+    # one-year periods, so that some members too lack papers before or after
+    opts = dict(level="field", by_type=False, window=4, bootstrap=0, seed=1, k=1)
+    bal = evaluate(eng, c, panel="balanced", **opts)
+    base = evaluate(eng, c, **opts)
+    ws = {x["work_id"] for x in run(eng, "work_scores", pct=10, method="cwts", window=4, level="field").table.to_pylist()}
+    years = {x["work_id"]: x["publication_year"]
+             for x in eng.to_pyarrow(eng.table("works").select("work_id", "publication_year")).to_pylist()}
+    by_author: dict[str, set[int]] = {}
+    for x in eng.to_pyarrow(eng.table("authorships").select("work_id", "author_id")).to_pylist():
+        if x["author_id"] and x["work_id"] in ws:
+            by_author.setdefault(x["author_id"], set()).add(years[x["work_id"]])
+
+    def active(author: str, s: int, e: int) -> bool:
+        ys = by_author.get(author, set())
+        return s - 1 in ys and e + 1 in ys
+
+    assert not all(active(x["author_id"], x["start"], x["end"]) for x in base.controls.to_pylist())
+    ctl = bal.controls.to_pylist()
+    assert ctl and all(active(x["author_id"], x["start"], x["end"]) for x in ctl)
+    n_ctl = {m: sum(1 for x in ctl if x["member_key"] == m) for m in {x["member_key"] for x in ctl}}
+    members = bal.members.to_pylist()
+    for m in members:
+        assert m["controls"] == n_ctl.get(m["person_id"], 0)
+        assert m["in_did"] == (m["controls"] > 0 and active(m["author_id"], m["start"], m["end"])), m
+    n_in = sum(m["in_did"] for m in members)
+    assert any(m["controls"] > 0 and not m["in_did"] for m in members)
+    assert 0 < n_in < sum(m["in_did"] for m in base.members.to_pylist())
+    assert set(bal.did.column("members").to_pylist()) == {n_in} and bal.provenance["members_in_did"] == n_in
+    assert bal.provenance["panel"] == "balanced" and base.provenance["panel"] == "all"
+    with pytest.raises(ConfigError, match="panel"):
+        evaluate(eng, c, panel="complete", **opts)
+
+
+def _units_with_authors(eng) -> tuple[list[tuple[str, str | None, str | None]], dict[str, int]]:
+    """(work, author id or None, country) of every affiliation unit of the default document set; work → year."""
+    from junkan.indicators._scope import Scope
+    from junkan.indicators.base import StoreTables
+
+    t, sc = StoreTables.from_engine(eng), Scope()
+    docset = sc.works(t)
+    units = eng.to_pyarrow(sc.units(t, docset).select("work_id", "author_position", "country")).to_pylist()
+    auth = {(x["work_id"], x["author_position"]): x["author_id"]
+            for x in eng.to_pyarrow(t.authorships.select("work_id", "author_position", "author_id")).to_pylist()}
+    year = {x["work_id"]: x["publication_year"]
+            for x in eng.to_pyarrow(docset.select("work_id", "publication_year")).to_pylist()}
+    return [(u["work_id"], auth.get((u["work_id"], u["author_position"])), u["country"]) for u in units], year
+
+
+def test_intl_share_with_the_members_addresses_ignored(world: Path) -> None:
+    """METHODS §7.3 variant: ``intl_share_others`` counts a cohort paper as international when the affiliation
+    units of its authors who are not members name ≥ 2 countries (over papers where they name ≥ 1); oracle in
+    Python per phase over the deduplicated paper sets. During the stays abroad it is below ``intl_share``."""
+    eng = connect(world / "store", threads=2)
+    c = read_cohort(world / "cohorts" / "JP-OVERSEAS.csv")
+    r = evaluate(eng, c, bootstrap=0, seed=1)
+    units, year = _units_with_authors(eng)
+    members = {m["author_id"] for m in r.members.to_pylist() if m["status"] == "resolved"}
+    others: dict[str, set[str]] = {}
+    by_author: dict[str, set[str]] = {}
+    for w, a, cc in units:
+        if a not in members and cc:
+            others.setdefault(w, set()).add(cc)
+    for x in eng.to_pyarrow(eng.table("authorships").select("work_id", "author_id")).to_pylist():
+        if x["author_id"] in members and x["work_id"] in year:
+            by_author.setdefault(x["author_id"], set()).add(x["work_id"])
+    phase_works: dict[str, set[str]] = {"before": set(), "during": set(), "after": set()}
+    for m in r.members.to_pylist():
+        s, e = m["start"], m["end"]
+        for w in by_author.get(m["author_id"], ()):
+            y = year[w]
+            ph = "before" if s - 3 <= y < s else "during" if s <= y <= e else "after" if e < y <= e + 3 else None
+            if ph:
+                phase_works[ph].add(w)
+    bp = {x["phase"]: x for x in r.by_phase.to_pylist()}
+    for ph, works in phase_works.items():
+        known = [w for w in works if others.get(w)]
+        intl = [w for w in known if len(others[w]) >= 2]
+        assert (bp[ph]["n_country_others"], bp[ph]["n_intl_others"]) == (len(known), len(intl)), ph
+        assert bp[ph]["intl_share_others"] == pytest.approx(len(intl) / len(known), rel=1e-12)
+    assert bp["during"]["intl_share_others"] < bp["during"]["intl_share"]
+
+
+def test_match_country_base_requires_the_same_country_before_the_start(world: Path) -> None:
+    """``match_country="base"``: a control's own affiliations on its latest papers before the member's start
+    (modal country in that year, ties → first code) name the member's country; oracle in Python over the
+    affiliation units. With the default (``home``) some controls are based elsewhere, so the rule is not vacuous."""
+    from junkan.errors import ConfigError
+
+    eng = connect(world / "store", threads=2)
+    c = read_cohort(world / "cohorts" / "JP-OVERSEAS.csv")
+    base = evaluate(eng, c, match_country="base", bootstrap=0, seed=1)
+    home = evaluate(eng, c, bootstrap=0, seed=1)
+    units, year = _units_with_authors(eng)
+    own: dict[str, dict[int, dict[str, set[str]]]] = {}
+    for w, a, cc in units:
+        if a and cc:
+            own.setdefault(a, {}).setdefault(year[w], {}).setdefault(cc, set()).add(w)
+
+    def based(author: str, start: int) -> str | None:
+        ys = [y for y in own.get(author, {}) if y < start]
+        if not ys:
+            return None
+        counts = own[author][max(ys)]
+        return min(counts, key=lambda cc: (-len(counts[cc]), cc))
+
+    mem = {m["person_id"]: m for m in base.members.to_pylist()}
+    assert all(m["base"] == based(m["author_id"], m["start"]) for m in mem.values())
+    ctl = base.controls.to_pylist()
+    assert ctl and all(based(x["author_id"], x["start"]) == mem[x["member_key"]]["base"] for x in ctl)
+    assert any(based(x["author_id"], x["start"]) != mem[x["member_key"]]["base"] for x in home.controls.to_pylist())
+    assert base.provenance["match_country"] == "base" and home.provenance["match_country"] == "home"
+    with pytest.raises(ConfigError, match="match_country"):
+        evaluate(eng, c, match_country="nationality", bootstrap=0)
 
 
 def test_exclude_controls(world: Path) -> None:
@@ -370,3 +496,36 @@ def test_jackknife_se_is_the_standard_error_of_the_mean_with_unit_denominators(d
     half = t_quantile(0.95, len(ds) - 1) * statistics.stdev(ds) / len(ds) ** 0.5
     assert r["ci_high"] - r["did"] == pytest.approx(half, rel=1e-7, abs=1e-9)
     assert r["did"] - r["ci_low"] == pytest.approx(half, rel=1e-7, abs=1e-9)
+
+
+def _papers(top: list[float], cit: list[bool] | None = None, group: str = "g"):
+    import pyarrow as pa
+
+    n = len(top)
+    return pa.table({"phase": [group] * n, "cit_ok": cit or [True] * n, "top": top, "ncs": [2 * x for x in top],
+                     "n_countries": [1 + int(x > 0.5) for x in top], "n_countries_others": [1] * n})
+
+
+def test_paper_bootstrap_interval_has_the_binomial_width() -> None:
+    """300 Top papers of 1,000 (p = 0.3): the 95 % interval's half-width is ≈ 1.96·√(p(1−p)/n) = 0.0284;
+    ncs = 2·top gives twice the interval; the same seed gives the same interval."""
+    from junkan.cohort._evaluate import _paper_intervals
+
+    t = _papers([1.0] * 300 + [0.0] * 700)
+    r = _paper_intervals(t, "phase", bootstrap=2000, seed=3, level=0.95)["g"]
+    half = (r["top_share_high"] - r["top_share_low"]) / 2
+    assert half == pytest.approx(1.96 * (0.3 * 0.7 / 1000) ** 0.5, rel=0.1)
+    assert r["mncs_low"] == pytest.approx(2 * r["top_share_low"]) and r["mncs_high"] == pytest.approx(2 * r["top_share_high"])
+    assert r["intl_share_low"] == pytest.approx(r["top_share_low"])  # international exactly when top here
+    assert r["intl_share_others_low"] == r["intl_share_others_high"] == 0.0  # one country of others everywhere
+    assert _paper_intervals(t, "phase", bootstrap=2000, seed=3, level=0.95)["g"] == r
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.25, 1.0]), min_size=1, max_size=40), st.integers(0, 2**16))
+def test_paper_bootstrap_interval_brackets_the_share(top: list[float], seed: int) -> None:
+    from junkan.cohort._evaluate import _paper_intervals
+
+    r = _paper_intervals(_papers(top), "phase", bootstrap=300, seed=seed, level=0.95)["g"]
+    share = sum(top) / len(top)
+    assert min(top) <= r["top_share_low"] <= share + 1e-12 and share - 1e-12 <= r["top_share_high"] <= max(top)

@@ -57,7 +57,10 @@ def cohort_compute(engine: Engine, p: ChartParams) -> pa.Table:
     out = []
     for r in res.by_phase.to_pylist():
         for m in METRICS:
-            out.append({"phase": r["phase"], "metric": m, "group": "members", "value": r[m], "papers": r["n"]})
+            # the members' shares carry their paper-bootstrap interval (METHODS §7.2 step 6; level phase_ci)
+            out.append({"phase": r["phase"], "metric": m, "group": "members", "value": r[m], "papers": r["n"],
+                        "ci_low": r.get(f"{m}_low"), "ci_high": r.get(f"{m}_high"),
+                        "ci": res.provenance.get("phase_ci")})
             out.append({"phase": r["phase"], "metric": m, "group": "national", "value": r[f"national_{m}"], "papers": r["n"]})
     did = {r["metric"]: r for r in res.did.to_pylist()}
     for m in METRICS:
@@ -84,14 +87,22 @@ def cohort_spec(table: pa.Table, p: ChartParams) -> dict:
     order = [p.t(*v) for v in _PHASES.values()]
     data = [{**r, "phase_label": p.t(*_PHASES[r["phase"]]), "group_label": groups[r["group"]],
              "metric_label": p.t(*_METRIC_LABELS[r["metric"]])} for r in rows(table) if r["group"] != "did"]
-    chart = alt.Chart(alt.Data(values=data)).mark_bar().encode(
+    base = alt.Chart(alt.Data(values=data)).encode(
         x=alt.X("phase_label:N", title=None, sort=order, axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("group_label:N", sort=list(groups.values())),
+    )
+    bars = base.mark_bar().encode(
         y=alt.Y("value:Q", title=None, axis=alt.Axis(format="%")),
         color=alt.Color("group_label:N", title=None, sort=list(groups.values()),
                         scale=alt.Scale(range=["#d62728", "#9e9e9e"])),
-        tooltip=["metric_label:N", "phase_label:N", "group_label:N", alt.Tooltip("value:Q", format=".1%"), "papers:Q"],
-    ).properties(width=260, height=240).facet(
+        tooltip=["metric_label:N", "phase_label:N", "group_label:N", alt.Tooltip("value:Q", format=".1%"), "papers:Q",
+                 alt.Tooltip("ci_low:Q", format=".1%"), alt.Tooltip("ci_high:Q", format=".1%")],
+    )
+    # the fellows' paper-bootstrap interval (the national average has none: it is all the country's papers)
+    whiskers = base.transform_filter("isValid(datum.ci_low)").mark_rule(color="#333333").encode(
+        y="ci_low:Q", y2="ci_high:Q",
+    )
+    chart = alt.layer(bars, whiskers).properties(width=260, height=240).facet(
         column=alt.Column("metric_label:N", title=None, sort=[p.t(*_METRIC_LABELS[m]) for m in METRICS]),
     ).resolve_scale(y="independent").properties(
         title=p.t(f"{country_name(p.country, 'ja')}の派遣研究者（コホート）の論文: 派遣前・中・後",

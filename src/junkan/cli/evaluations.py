@@ -24,11 +24,14 @@ def cohort_evaluate(
     country: str = typer.Option("JP", "--country", help="Home country of the cohort (national average, controls)."),
     controls: int = typer.Option(3, "--controls", help="Matched controls per member (nearest neighbours)."),
     bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap replicates for the DiD interval."),
-    ci: float = typer.Option(0.9, "--ci", help="Confidence level of the interval."),
+    ci: float = typer.Option(0.9, "--ci", help="Confidence level of the DiD interval."),
+    phase_ci: float = typer.Option(0.95, "--phase-ci", help="Confidence level of the paper-bootstrap intervals of the by-phase and by-year shares (METHODS §7.2)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
     out: Path = typer.Option(None, "--out", "-o", help="Folder for every table (CSV and Excel, with provenance)."),
     exclude_cohort: list[Path] = typer.Option(None, "--exclude-cohort", help="Cohort file whose members are never controls (repeatable), e.g. other programmes."),
     resample: str = typer.Option("component", "--resample", help="Bootstrap unit: component (members sharing controls resampled together) or member."),
+    panel: str = typer.Option("all", "--panel", help="Who enters the DiD: all (default) or balanced (only members and controls with papers both before and after; controls matched among such researchers); docs/cohort.md §4."),
+    match_country: str = typer.Option("home", "--match-country", help="Country a control shares with its member: home (default; modal country of the first three publication years) or base (also the country of the latest papers before the start); docs/cohort.md §4."),
     interval: str = typer.Option("expanded", "--interval", help="DiD interval: expanded (default; percentile interval widened for few clusters, Hesterberg 2015), percentile, studentized (bootstrap-t with the cluster-robust SE) or jackknife (delete-one-cluster SE with t quantiles); docs/cohort.md §4 and §5b."),
 ) -> None:
     """Resolve the members, compute papers, Top10% share, MNCS and international share by phase, and the DiD."""
@@ -45,15 +48,17 @@ def cohort_evaluate(
         if cohort.problems:
             err_console.print(f"{len(cohort.problems)} problem(s) in the cohort file; those rows are left out")
         excl = [read_cohort(p) for p in (exclude_cohort or [])]
-        res = evaluate(connect(store), cohort, country=country, controls=controls, bootstrap=bootstrap, ci=ci, seed=seed,
-                       exclude_controls=excl or None, resample=resample, interval=interval)
+        res = evaluate(connect(store), cohort, country=country, controls=controls, bootstrap=bootstrap, ci=ci, phase_ci=phase_ci, seed=seed,
+                       exclude_controls=excl or None, resample=resample, interval=interval, panel=panel,
+                       match_country=match_country)
         m = res.members
         if "status" in m.column_names:
             counts = {k: v for k, v in zip(*[c.to_pylist() for c in pc.value_counts(m["status"]).flatten()], strict=True)}
-            console.print("members: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+            console.print("members: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+                          + f"; in the DiD ({panel} panel, ≥ 1 control): {res.provenance['members_in_did']}")
         bp, did = res.by_phase, res.did
         print_table(bp.select([c for c in ("phase", "n", "top_share", "national_top_share", "intl_share",
-                                           "national_intl_share") if c in bp.column_names]),
+                                           "intl_share_others", "national_intl_share") if c in bp.column_names]),
                     title="By phase / 期間別 (before, during, after)")
         print_table(did.select([c for c in ("metric", "members", "clusters", "did", "se", "ci_low", "ci_high")
                                 if c in did.column_names]),

@@ -30,6 +30,10 @@ METRICS = {
 PHASES = ("before", "during", "after")
 #: DiD interval methods (docs/cohort.md §4 and §5b); the first is the default
 INTERVALS = ("expanded", "percentile", "studentized", "jackknife")
+#: which members and controls enter the DiD (docs/cohort.md §4); the first is the default
+PANELS = ("all", "balanced")
+#: the country a control must share with its member (docs/cohort.md §4); the first is the default
+MATCH_COUNTRY = ("home", "base")
 
 
 @dataclass
@@ -207,6 +211,59 @@ def _profiles(aw: ir.Table, own_units: ir.Table, key: str) -> ir.Table:
     home = hc.filter(hc.r == 0).select(key, home="country")
     out = first.left_join(fld, key).drop(f"{key}_right")
     out = out.left_join(home, key).drop(f"{key}_right")
+    return out
+
+
+def _modal_country(own_units: ir.Table, keys: list[str]) -> ir.Table:
+    """Per ``keys``: the modal country of ``own_units`` in their latest year (distinct works per country; ties →
+    first code)."""
+    last = own_units.year.max().over(group_by=[own_units[x] for x in keys])
+    own_units = own_units.mutate(last=last)
+    own_units = own_units.filter(own_units.year == own_units["last"])
+    c = own_units.group_by([*keys, "country"]).aggregate(k=own_units.work_id.nunique())
+    c = c.mutate(r=ibis.row_number().over(group_by=[c[x] for x in keys], order_by=[ibis.desc(c.k), c.country]))
+    return c.filter(c.r == 0).select(*keys, base="country")
+
+
+#: per-paper ratios of the cohort-level tables: column → (numerator, denominator) of each paper's 0/1 or value
+PAPER_RATIOS = ("top_share", "mncs", "intl_share", "intl_share_others")
+
+
+def _paper_intervals(papers: pa.Table, group: str, *, bootstrap: int, seed: int, level: float) -> dict[Any, dict]:
+    """Percentile bootstrap intervals (METHODS §7.2 step 6: resample papers) of the ratios in
+    :data:`PAPER_RATIOS`, per value of ``group``: each draw resamples the row's papers with replacement
+    (multinomial counts) and recomputes ``Σ num / Σ den``. Draws whose denominator is 0 are skipped."""
+    d = papers.to_pydict()
+    cit = np.array(d["cit_ok"], dtype=bool)
+    nc, no = np.array(d["n_countries"], dtype=np.int64), np.array(d["n_countries_others"], dtype=np.int64)
+    parts = {
+        "top_share": (np.where(cit, np.array(d["top"], dtype=float), 0.0), cit.astype(float)),
+        "mncs": (np.where(cit, np.array(d["ncs"], dtype=float), 0.0), cit.astype(float)),
+        "intl_share": ((nc >= 2).astype(float), (nc >= 1).astype(float)),
+        "intl_share_others": ((no >= 2).astype(float), (no >= 1).astype(float)),
+    }
+    rows_of: dict[Any, list[int]] = {}
+    for i, g in enumerate(d[group]):
+        rows_of.setdefault(g, []).append(i)
+    rng = np.random.default_rng(seed)
+    out: dict[Any, dict] = {}
+    for g in sorted(rows_of, key=lambda v: (v is None, v)):
+        idx = np.array(rows_of[g], dtype=np.int64)
+        n = len(idx)
+        vals = np.empty((len(PAPER_RATIOS), bootstrap))
+        step = max(1, 2_000_000 // max(n, 1))  # draws per block: at most ~2M counts in memory
+        for b0 in range(0, bootstrap, step):
+            cnt = rng.multinomial(n, np.full(n, 1.0 / n), size=min(step, bootstrap - b0)).astype(float)
+            for j, m in enumerate(PAPER_RATIOS):
+                nu, de = cnt @ parts[m][0][idx], cnt @ parts[m][1][idx]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    vals[j, b0:b0 + len(cnt)] = np.where(de > 0, nu / np.where(de > 0, de, 1), np.nan)
+        row = {}
+        for j, m in enumerate(PAPER_RATIOS):
+            v = vals[j][np.isfinite(vals[j])]
+            lo, hi = np.quantile(v, [(1 - level) / 2, (1 + level) / 2]) if v.size else (np.nan, np.nan)
+            row[f"{m}_low"], row[f"{m}_high"] = float(lo), float(hi)
+        out[g] = row
     return out
 
 
@@ -415,6 +472,9 @@ def evaluate(
     exclude_controls: Any = None,
     resample: str = "component",
     interval: str = "expanded",
+    panel: str = "all",
+    match_country: str = "home",
+    phase_ci: float = 0.95,
 ) -> CohortResult:
     """Evaluate ``cohort`` on ``engine``'s store against ``country``'s national average and matched controls.
 
@@ -423,7 +483,13 @@ def evaluate(
     reference sets ``level`` × year (× type), fixed citation ``window``); only works whose window ends by the
     census year (default: the last publication year in the store) enter Top/MNCS. ``exclude_controls``: author
     ids (``A123`` or URL form) or :class:`Cohort` objects whose members are never controls, e.g. the members of the
-    other programmes (their own effects would contaminate the control trend). See ``docs/cohort.md``.
+    other programmes (their own effects would contaminate the control trend). ``panel="balanced"``: only members
+    and controls with at least one paper in both the before and the after period enter the DiD (controls are
+    matched among such candidates), so each side's before and after ratios pool the same researchers;
+    ``"all"`` keeps every member and control. ``match_country="home"`` (default): member and control share the
+    modal own-affiliation country of their first three publication years; ``"base"``: in addition, the
+    country of their own affiliations on their latest papers before ``S`` (modal in that year) is the same, so
+    both are based in the country when the fellowship starts. See ``docs/cohort.md``.
     """
     if k < 1:
         raise ConfigError(f"k {k}: the before/after periods are at least 1 year")
@@ -431,10 +497,16 @@ def evaluate(
         raise ConfigError(f"controls {controls}: expected ≥ 0")
     if not 0 < ci < 1:
         raise ConfigError(f"ci {ci}: expected a level in (0, 1), e.g. 0.9")
+    if not 0 < phase_ci < 1:
+        raise ConfigError(f"phase_ci {phase_ci}: expected a level in (0, 1), e.g. 0.95")
     if bootstrap < 0:
         raise ConfigError(f"bootstrap {bootstrap}: expected ≥ 0")
     if resample not in ("component", "member"):
         raise ConfigError(f"resample {resample!r}: expected 'component' (default) or 'member'")
+    if match_country not in MATCH_COUNTRY:
+        raise ConfigError(f"match_country {match_country!r}: expected one of {', '.join(MATCH_COUNTRY)} (default 'home')")
+    if panel not in PANELS:
+        raise ConfigError(f"panel {panel!r}: expected one of {', '.join(PANELS)} (default 'all')")
     if interval not in INTERVALS:
         raise ConfigError(f"interval {interval!r}: expected one of {', '.join(INTERVALS)} (default 'expanded')")
     country = country.strip().upper()
@@ -486,14 +558,34 @@ def evaluate(
     mw = mw.distinct()
     mw = mw.mutate(phase=_phase_expr(mw.year, mw.start, mw.end, k), rel_year=mw.year - mw.start)
     mwj = mw.join(W.drop("year", "field_id"), "work_id")
+    # METHODS §7.3: a fellow abroad makes papers with only domestic co-authors international. Variant with the
+    # members' own addresses ignored: n_countries_others = countries of the affiliation units of the authors
+    # who are not members of the cohort (units without an author id count as others).
+    cw = mw.select("work_id").distinct()
+    ou = units.select("work_id", "author_position", "country").join(cw, "work_id")
+    ou = ou.left_join(a.select("work_id", "author_position", "author_id"), ["work_id", "author_position"])
+    ou = ou.select("work_id", "country", author_id=ou.author_id).anti_join(mem.select("author_id"), "author_id")
+    ih = ou.group_by("work_id").aggregate(n_countries_others=ou.country.nunique())
+    mwj = mwj.left_join(ih, "work_id").drop("work_id_right")
+    mwj = mwj.mutate(n_countries_others=mwj.n_countries_others.fill_null(0))
 
     def cohort_level(group: str) -> pa.Table:
         x = mwj.filter(mwj[group].notnull()) if group == "phase" else mwj.filter(
             (mwj.rel_year >= -k) & (mwj.year <= mwj.end + k)
         )
-        x = x.select(group, "work_id", "year", "field_id", "cit_ok", "top", "ncs", "n_countries").distinct()
+        x = x.select(group, "work_id", "year", "field_id", "cit_ok", "top", "ncs", "n_countries",
+                     "n_countries_others").distinct()
         s = _sums(x, [group]).mutate(members=ibis.null("int64"))
         s = s.mutate(**_rates(s))
+        h = x.group_by(group).aggregate(
+            n_country_others=(x.n_countries_others >= 1).cast("int64").sum(),
+            n_intl_others=(x.n_countries_others >= 2).cast("int64").sum(),
+        )
+        s = s.join(h, group)
+        s = s.mutate(intl_share_others=ibis.cases(
+            (s.n_country_others > 0, s.n_intl_others.cast("float64") / s.n_country_others.cast("float64")),
+            else_=ibis.null("float64"),
+        ))
         # expected values: national rates in the same years (year mix) and field-years (field mix)
         e = x.left_join(nat_y_r, "year").drop("year_right")
         e = e.left_join(nat_fy, ["field_id", "year"]).drop("field_id_right", "year_right")
@@ -507,7 +599,18 @@ def evaluate(
         )
         nm = mwj.filter(mwj[group].notnull()).group_by(group).aggregate(members_with_papers=mwj.member_key.nunique())
         out = s.drop("members").left_join(ev, group).drop(f"{group}_right").left_join(nm, group).drop(f"{group}_right")
-        return engine.to_pyarrow(out.order_by(group))
+        tbl = engine.to_pyarrow(out.order_by(group))
+        # paper-bootstrap intervals of the shares (METHODS §7.2 step 6), in numpy over the row's papers
+        ivl = {}
+        if bootstrap > 0:
+            papers = engine.to_pyarrow(x.select(group, "cit_ok", "top", "ncs", "n_countries", "n_countries_others"))
+            ivl = _paper_intervals(papers, group, bootstrap=bootstrap, seed=seed, level=phase_ci)
+        for m in PAPER_RATIOS:
+            for side in ("low", "high"):
+                col = [ivl.get(g, {}).get(f"{m}_{side}") for g in tbl.column(group).to_pylist()]
+                col = [None if v is None or not np.isfinite(v) else v for v in col]
+                tbl = tbl.append_column(f"{m}_{side}", pa.array(col, pa.float64()))
+        return tbl
 
     by_phase = cohort_level("phase")
     order = {p: i for i, p in enumerate(PHASES)}
@@ -523,6 +626,11 @@ def evaluate(
     prior_m = mw.filter(mw.year < mw.start).group_by("member_key").aggregate(prior=mw.work_id.nunique())
     mp = mem.select("member_key", "start", "end").distinct().join(mprof, "member_key")
     mp = mp.left_join(prior_m, "member_key").drop("member_key_right").mutate(prior=ibis._.prior.fill_null(0))
+    # base: the modal own-affiliation country in the latest year with papers before S (null without any)
+    mo = mem.join(own, "author_id")
+    mo = mo.filter(mo.year < mo.start)
+    mp = mp.left_join(_modal_country(mo.select("member_key", "work_id", "year", "country"), ["member_key"]), "member_key")
+    mp = mp.drop("member_key_right")
     member_ids = mem.select("author_id")
     if excluded:
         member_ids = member_ids.union(
@@ -539,12 +647,29 @@ def evaluate(
             & (cand.first_year < mp.start),
         ).select(
             "member_key", "start", "end", m_first=mp.first_year, m_prior=mp.prior, author_id=cand.author_id,
-            c_first=cand.first_year,
+            c_first=cand.first_year, m_base=mp.base,
         )
+        if match_country == "base":
+            # the candidate's base before the member's S must be the member's (when the member has one)
+            po = pairs.select("member_key", "author_id", "start").join(own, "author_id")
+            po = po.filter(po.year < po.start)
+            cb = _modal_country(po.select("member_key", "author_id", "work_id", "year", "country"), ["member_key", "author_id"])
+            pairs = pairs.left_join(cb, ["member_key", "author_id"]).drop("member_key_right", "author_id_right")
+            pairs = pairs.filter(pairs.m_base.isnull() | (pairs.base == pairs.m_base)).drop("base")
         pw = pairs.join(aw.select("author_id", "work_id", "year"), "author_id")
         pprior = pw.filter(pw.year < pw.start).group_by(["member_key", "author_id"]).aggregate(c_prior=pw.work_id.nunique())
         pairs = pairs.left_join(pprior, ["member_key", "author_id"]).drop("member_key_right", "author_id_right")
         pairs = pairs.mutate(c_prior=pairs.c_prior.fill_null(0))
+        if panel == "balanced":
+            # candidates with papers in both the member's before [S−k, S−1] and after [E+1, E+k] periods
+            act = pw.filter(
+                ((pw.year >= pw.start - k) & (pw.year < pw.start)) | ((pw.year > pw.end) & (pw.year <= pw.end + k))
+            )
+            act = act.group_by(["member_key", "author_id"]).aggregate(
+                before=(act.year < act.start).cast("int64").max(), after=(act.year > act.end).cast("int64").max()
+            )
+            act = act.filter((act.before == 1) & (act.after == 1)).select("member_key", "author_id")
+            pairs = pairs.semi_join(act, ["member_key", "author_id"])
         dist = ((pairs.c_first - pairs.m_first).cast("float64") / max(caliper, 1)) ** 2 + (
             (pairs.c_prior + 1).cast("float64").ln() - (pairs.m_prior + 1).cast("float64").ln()
         ) ** 2
@@ -566,6 +691,13 @@ def evaluate(
 
     # per-unit phase sums (members and controls), then DiD in numpy over the small member-level table
     did_keys = [m for m in mem_keys if nctl.get(m, 0) > 0]
+    if panel == "balanced":
+        # members too need papers before and after (the member's own ids pooled); the rest are not in the DiD
+        mact = mw.filter(mw.phase.isin(["before", "after"])).group_by("member_key").aggregate(
+            phases=mw.phase.nunique()
+        )
+        both = set(engine.to_pyarrow(mact.filter(mact.phases == 2).select("member_key")).column(0).to_pylist())
+        did_keys = [m for m in did_keys if m in both]
     units_tbl = ibis.memtable(
         {
             "member_key": mem_keys + ctl_tbl.column("member_key").to_pylist(),
@@ -609,15 +741,18 @@ def evaluate(
     did = _did(us_did, did_keys, bootstrap=bootstrap, seed=seed, ci=ci, resample=resample, interval=interval)
 
     # members table: resolution + profile + number of controls
-    prof = engine.to_pyarrow(mp.select("member_key", "first_year", "main_field", "home", "prior"))
+    prof = engine.to_pyarrow(mp.select("member_key", "first_year", "main_field", "home", "base", "prior"))
     pd_ = {r["member_key"]: r for r in prof.to_pylist()}
     keys = res.column("person_id").to_pylist()
     members = res
-    for col, typ in (("first_year", pa.int64()), ("main_field", pa.int64()), ("home", pa.string()), ("prior", pa.int64())):
+    for col, typ in (("first_year", pa.int64()), ("main_field", pa.int64()), ("home", pa.string()), ("base", pa.string()),
+                     ("prior", pa.int64())):
         members = members.append_column(
             "papers_before" if col == "prior" else col, pa.array([pd_.get(x, {}).get(col) for x in keys], typ)
         )
     members = members.append_column("controls", pa.array([nctl.get(x, 0) for x in keys], pa.int64()))
+    in_did = set(did_keys)
+    members = members.append_column("in_did", pa.array([x in in_did for x in keys], pa.bool_()))
 
     prov = {
         **engine.provenance,
@@ -630,8 +765,11 @@ def evaluate(
         "bootstrap": bootstrap,
         "resample": resample,
         "interval": interval,
+        "panel": panel,
+        "match_country": match_country,
         "seed": seed,
         "ci": ci,
+        "phase_ci": phase_ci,
         "pct": str(pct),
         "method": method,
         "census_year": census,
