@@ -225,7 +225,7 @@ def _modal_country(own_units: ir.Table, keys: list[str]) -> ir.Table:
     return c.filter(c.r == 0).select(*keys, base="country")
 
 
-#: per-paper ratios of the cohort-level tables: column → (numerator, denominator) of each paper's 0/1 or value
+#: shares of the cohort-level tables (``by_phase``, ``by_relative_year``) that get paper-bootstrap intervals
 PAPER_RATIOS = ("top_share", "mncs", "intl_share", "intl_share_others")
 
 
@@ -489,7 +489,9 @@ def evaluate(
     ``"all"`` keeps every member and control. ``match_country="home"`` (default): member and control share the
     modal own-affiliation country of their first three publication years; ``"base"``: in addition, the
     country of their own affiliations on their latest papers before ``S`` (modal in that year) is the same, so
-    both are based in the country when the fellowship starts. See ``docs/cohort.md``.
+    both are based in the country when the fellowship starts. ``phase_ci``: level of the paper-bootstrap
+    intervals of the shares in ``by_phase`` and ``by_relative_year`` (METHODS §7.2 step 6; ``ci`` is the DiD's).
+    See ``docs/cohort.md``.
     """
     if k < 1:
         raise ConfigError(f"k {k}: the before/after periods are at least 1 year")
