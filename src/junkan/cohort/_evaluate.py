@@ -605,7 +605,11 @@ def evaluate(
         # paper-bootstrap intervals of the shares (METHODS §7.2 step 6), in numpy over the row's papers
         ivl = {}
         if bootstrap > 0:
-            papers = engine.to_pyarrow(x.select(group, "cit_ok", "top", "ncs", "n_countries", "n_countries_others"))
+            # in a fixed order (group, work), so that a seed gives the same draws on every engine and run
+            papers = engine.to_pyarrow(
+                x.select(group, "work_id", "cit_ok", "top", "ncs", "n_countries", "n_countries_others")
+                .order_by([group, "work_id"])
+            )
             ivl = _paper_intervals(papers, group, bootstrap=bootstrap, seed=seed, level=phase_ci)
         for m in PAPER_RATIOS:
             for side in ("low", "high"):
