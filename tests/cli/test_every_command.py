@@ -60,6 +60,7 @@ def test_cohort_and_programs_commands(store: Path, tmp_path: Path) -> None:
                               "--panel", "balanced", "--match-country", "base", "-o", str(tmp_path / "b")])
     assert res.exit_code == 0, res.output
     assert "in the DiD (balanced panel" in res.output
+    assert "members in the DiD (< 60)" in res.output  # the embedded test world's cohort is small
     prov = json.loads((tmp_path / "b" / "did.csv.provenance.json").read_text())
     assert prov["panel"] == "balanced" and prov["match_country"] == "base"
     bad = tmp_path / "bad.csv"
