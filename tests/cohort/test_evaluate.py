@@ -253,6 +253,31 @@ def test_intl_share_with_the_members_addresses_ignored(world: Path) -> None:
     assert bp["during"]["intl_share_others"] < bp["during"]["intl_share"]
 
 
+def test_mobility_status_by_phase(world: Path) -> None:
+    """Issue 7 item 3, mobility status: a member's location in a phase is the modal country of their own
+    affiliation units on their papers of that phase (ties → first code); ``members_abroad`` counts located
+    members located outside JP. Python oracle; JP-OVERSEAS's fellows are abroad during the stay."""
+    eng = connect(world / "store", threads=2)
+    c = read_cohort(world / "cohorts" / "JP-OVERSEAS.csv")
+    r = evaluate(eng, c, bootstrap=0, seed=1)
+    units, year = _units_with_authors(eng)
+    members = {m["author_id"]: m for m in r.members.to_pylist() if m["status"] == "resolved"}
+    where: dict[tuple[str, str], dict[str, set[str]]] = {}
+    for w, a, cc in units:
+        if a in members and cc:
+            s, e, y = members[a]["start"], members[a]["end"], year[w]
+            ph = "before" if s - 3 <= y < s else "during" if s <= y <= e else "after" if e < y <= e + 3 else None
+            if ph:
+                where.setdefault((a, ph), {}).setdefault(cc, set()).add(w)
+    bp = {x["phase"]: x for x in r.by_phase.to_pylist()}
+    for ph in ("before", "during", "after"):
+        loc = [min(v, key=lambda cc: (-len(v[cc]), cc)) for (a, q), v in where.items() if q == ph]
+        abroad = sum(x != "JP" for x in loc)
+        assert (bp[ph]["members_located"], bp[ph]["members_abroad"]) == (len(loc), abroad), ph
+        assert bp[ph]["abroad_share"] == pytest.approx(abroad / len(loc), rel=1e-12)
+    assert bp["during"]["abroad_share"] > 0.5 > bp["before"]["abroad_share"]
+
+
 def test_match_country_base_requires_the_same_country_before_the_start(world: Path) -> None:
     """``match_country="base"``: a control's own affiliations on its latest papers before the member's start
     (modal country in that year, ties → first code) name the member's country; oracle in Python over the

@@ -214,12 +214,13 @@ def _profiles(aw: ir.Table, own_units: ir.Table, key: str) -> ir.Table:
     return out
 
 
-def _modal_country(own_units: ir.Table, keys: list[str]) -> ir.Table:
-    """Per ``keys``: the modal country of ``own_units`` in their latest year (distinct works per country; ties →
-    first code)."""
-    last = own_units.year.max().over(group_by=[own_units[x] for x in keys])
-    own_units = own_units.mutate(last=last)
-    own_units = own_units.filter(own_units.year == own_units["last"])
+def _modal_country(own_units: ir.Table, keys: list[str], *, latest: bool = True) -> ir.Table:
+    """Per ``keys``: the modal country of ``own_units`` (distinct works per country; ties → first code), in
+    their latest year if ``latest``, else over all their rows."""
+    if latest:
+        last = own_units.year.max().over(group_by=[own_units[x] for x in keys])
+        own_units = own_units.mutate(last=last)
+        own_units = own_units.filter(own_units.year == own_units["last"])
     c = own_units.group_by([*keys, "country"]).aggregate(k=own_units.work_id.nunique())
     c = c.mutate(r=ibis.row_number().over(group_by=[c[x] for x in keys], order_by=[ibis.desc(c.k), c.country]))
     return c.filter(c.r == 0).select(*keys, base="country")
@@ -571,6 +572,10 @@ def evaluate(
     mwj = mwj.left_join(ih, "work_id").drop("work_id_right")
     mwj = mwj.mutate(n_countries_others=mwj.n_countries_others.fill_null(0))
 
+    # the members' own affiliation countries per paper, by phase and relative year (mobility status)
+    mown = mem.join(own, "author_id").select("member_key", "start", "end", "work_id", "year", "country")
+    mown = mown.mutate(phase=_phase_expr(mown.year, mown.start, mown.end, k), rel_year=mown.year - mown.start)
+
     def cohort_level(group: str) -> pa.Table:
         x = mwj.filter(mwj[group].notnull()) if group == "phase" else mwj.filter(
             (mwj.rel_year >= -k) & (mwj.year <= mwj.end + k)
@@ -600,7 +605,19 @@ def evaluate(
             expected_intl_share=ibis.cases((e.n_countries >= 1, e.r_intl_share), else_=ibis.null("float64")).mean(),
         )
         nm = mwj.filter(mwj[group].notnull()).group_by(group).aggregate(members_with_papers=mwj.member_key.nunique())
+        # mobility status: each member's location in the row = the modal country of their own affiliations on
+        # their papers of the row; members_abroad = located members whose location is not `country`
+        loc = mown.filter(mown[group].notnull()) if group == "phase" else mown.filter(
+            (mown.rel_year >= -k) & (mown.year <= mown.end + k)
+        )
+        loc = _modal_country(loc.select("member_key", group, "work_id", "year", "country"), ["member_key", group],
+                             latest=False)
+        mob = loc.group_by(group).aggregate(
+            members_located=loc.member_key.count(), members_abroad=(loc.base != country).cast("int64").sum()
+        )
+        mob = mob.mutate(abroad_share=mob.members_abroad.cast("float64") / mob.members_located.cast("float64"))
         out = s.drop("members").left_join(ev, group).drop(f"{group}_right").left_join(nm, group).drop(f"{group}_right")
+        out = out.left_join(mob, group).drop(f"{group}_right")
         tbl = engine.to_pyarrow(out.order_by(group))
         # paper-bootstrap intervals of the shares (METHODS §7.2 step 6), in numpy over the row's papers
         ivl = {}
