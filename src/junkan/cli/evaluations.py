@@ -66,7 +66,7 @@ def cohort_evaluate(
                               "smaller cohorts get less reliable intervals (docs/cohort.md §5b)", highlight=False)
         bp, did = res.by_phase, res.did
         print_table(bp.select([c for c in ("phase", "n", "top_share", "national_top_share", "intl_share",
-                                           "intl_share_others", "national_intl_share") if c in bp.column_names]),
+                                           "intl_share_others", "national_intl_share", "abroad_share") if c in bp.column_names]),
                     title="By phase / 期間別 (before, during, after)")
         print_table(did.select([c for c in ("metric", "members", "clusters", "did", "se", "ci_low", "ci_high")
                                 if c in did.column_names]),
