@@ -68,6 +68,10 @@ def spark_session(master: str | None = None, *, app_name: str = "junkan", conf: 
         .config("spark.driver.memory", os.environ.get("JUNKAN_SPARK_DRIVER_MEMORY", "4g"))
         .config("spark.sql.ansi.enabled", "false")
         .config("spark.sql.legacy.parquet.nanosAsLong", "false")
+        # Ibis plans of long analyses (a cohort evaluation runs ~460 queries) have plan strings of many MB; Spark
+        # builds one per query and keeps the last ones for its status store, which exhausted a 4g driver heap
+        .config("spark.sql.maxPlanStringLength", "1000000")
+        .config("spark.sql.ui.retainedExecutions", "50")
     )
     for k, v in (conf or {}).items():
         builder = builder.config(k, v)
