@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -24,11 +23,6 @@ KEYS = {
 
 @pytest.mark.spark
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not os.environ.get("JUNKAN_FULL_PARITY"),
-    reason="about 460 Spark stages (3-7 min on 2 cores): run by hand with JUNKAN_FULL_PARITY=1; the indicators it "
-    "composes have their own parity tests in CI",
-)
 def test_cohort_evaluation_duckdb_equals_pyspark(tmp_path: Path, spark) -> None:
     from junkan.simulate import simulate
     from junkan.sources.openalex import ingest
