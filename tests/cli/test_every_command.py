@@ -56,6 +56,7 @@ def test_cohort_and_programs_commands(store: Path, tmp_path: Path) -> None:
     prov = json.loads((tmp_path / "c" / "did.csv.provenance.json").read_text())
     assert prov  # every table carries the evaluation's provenance
     assert "in the DiD (all panel" in res.output
+    assert "Host institutions by phase" in res.output and (tmp_path / "c" / "hosts_by_phase.csv").exists()
     res = runner.invoke(app, ["cohort", "evaluate", str(cohort), "-s", str(store), "--bootstrap", "20",
                               "--panel", "balanced", "--match-country", "base", "-o", str(tmp_path / "b")])
     assert res.exit_code == 0, res.output

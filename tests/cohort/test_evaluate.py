@@ -556,3 +556,52 @@ def test_paper_bootstrap_interval_brackets_the_share(top: list[float], seed: int
     r = _paper_intervals(_papers(top), "phase", bootstrap=300, seed=seed, level=0.95)["g"]
     share = sum(top) / len(top)
     assert min(top) <= r["top_share_low"] <= share + 1e-12 and share - 1e-12 <= r["top_share_high"] <= max(top)
+
+
+def test_hosts_are_resolved_and_evaluated_by_phase(world: Path, tmp_path: Path) -> None:
+    """Issue 7 item 3, hosts: ``host_institution`` names resolve within ``host_country`` (case and spacing
+    ignored), ids resolve directly, unknown names are reported; ``hosts_by_phase`` counts the hosts' papers in
+    each hosted fellow's phases (deduplicated), checked against a Python oracle."""
+    import csv
+
+    eng = connect(world / "store", threads=2)
+    src = world / "cohorts" / "JP-INBOUND.csv"
+    r = evaluate(eng, read_cohort(src), bootstrap=0, seed=1)
+    inst = {x["institution_id"]: x for x in
+            eng.to_pyarrow(eng.table("institutions").select("institution_id", "display_name", "country_code")).to_pylist()}
+    mem = r.members.to_pylist()
+    ok = [m for m in mem if m["host_status"] == "resolved"]
+    assert ok and r.provenance["hosts_resolved"] == len(ok)
+    for m in ok:
+        name = inst[m["host_id"]]["display_name"]
+        assert " ".join(name.split()).lower() == " ".join(m["host_institution"].split()).lower()
+        assert inst[m["host_id"]]["country_code"] == m["host_country"]
+    # oracle: the hosts' document-set papers by the hosted fellow's phase, deduplicated
+    _units, year = _units_with_authors(eng)
+    works_of: dict[str, set[str]] = {}
+    for x in eng.to_pyarrow(eng.table("authorship_institutions").select("work_id", "institution_id")).to_pylist():
+        if x["work_id"] in year:
+            works_of.setdefault(x["institution_id"], set()).add(x["work_id"])
+    phase_works: dict[str, set[str]] = {"before": set(), "during": set(), "after": set()}
+    for m in ok:
+        s, e = m["start"], m["end"]
+        for w in works_of.get(m["host_id"], ()):
+            y = year[w]
+            ph = "before" if s - 3 <= y < s else "during" if s <= y <= e else "after" if e < y <= e + 3 else None
+            if ph:
+                phase_works[ph].add(w)
+    hp = {x["phase"]: x for x in r.hosts_by_phase.to_pylist()}
+    assert {ph: hp[ph]["n"] for ph in hp} == {ph: len(ws) for ph, ws in phase_works.items() if ws}
+    assert all(x["comparison_intl_share"] is not None for x in hp.values())
+    assert r.provenance["comparison_country"] == "US" and "hosts_by_phase" in r.tables()
+    # an institution id, an unknown name and no host
+    rows = list(csv.DictReader(src.open(encoding="utf-8")))[:3]
+    rows[0]["host_institution"], rows[1]["host_institution"], rows[2]["host_institution"] = (
+        ok[0]["host_id"], "No Such  University", "")
+    f = tmp_path / "hosts.csv"
+    with f.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    got = [(m["host_status"], m["host_id"]) for m in evaluate(eng, read_cohort(f), bootstrap=0).members.to_pylist()]
+    assert got == [("resolved", ok[0]["host_id"]), ("missing", None), ("none", None)]

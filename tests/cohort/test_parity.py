@@ -18,6 +18,8 @@ KEYS = {
     "did": ["metric"],
     "controls": ["member_key", "rank"],
     "problems": ["line"],
+    "hosts_by_phase": ["phase"],
+    "hosts_by_relative_year": ["rel_year"],
 }
 
 
@@ -38,6 +40,8 @@ def test_cohort_evaluation_duckdb_equals_pyspark(tmp_path: Path, spark) -> None:
     assert d.members.num_rows >= 8 and d.controls.num_rows > 0
     assert d.by_phase.num_rows == 3 and min(d.by_phase.column("n").to_pylist()) > 0
     assert all(x is not None for x in d.did.column("ci_low").to_pylist())
+    assert d.hosts_by_phase is not None and d.hosts_by_phase.num_rows == 3  # hosts resolve by name on both engines
+    assert sorted(d.tables()) == sorted(p.tables())
     for name, tbl in d.tables().items():
         assert_tables_equal(tbl, p.tables()[name], keys=KEYS[name])
     assert p.provenance["backend"] == "pyspark" and d.provenance["backend"] == "duckdb"

@@ -28,6 +28,7 @@ def cohort_evaluate(
     controls: int = typer.Option(3, "--controls", help="Matched controls per member (nearest neighbours)."),
     bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap replicates for the DiD interval."),
     ci: float = typer.Option(0.9, "--ci", help="Confidence level of the DiD interval."),
+    comparison_country: str = typer.Option("US", "--comparison-country", help="Second national average for the hosts' papers (the briefing compares hosts with the US and Japan)."),
     phase_ci: float = typer.Option(0.95, "--phase-ci", help="Confidence level of the paper-bootstrap intervals of the by-phase and by-year shares (METHODS §7.2)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
     out: Path = typer.Option(None, "--out", "-o", help="Folder for every table (CSV and Excel, with provenance)."),
@@ -53,7 +54,7 @@ def cohort_evaluate(
         excl = [read_cohort(p) for p in (exclude_cohort or [])]
         res = evaluate(connect(store), cohort, country=country, controls=controls, bootstrap=bootstrap, ci=ci, phase_ci=phase_ci, seed=seed,
                        exclude_controls=excl or None, resample=resample, interval=interval, panel=panel,
-                       match_country=match_country)
+                       match_country=match_country, comparison_country=comparison_country)
         m = res.members
         if "status" in m.column_names:
             counts = {k: v for k, v in zip(*[c.to_pylist() for c in pc.value_counts(m["status"]).flatten()], strict=True)}
@@ -68,6 +69,12 @@ def cohort_evaluate(
         print_table(bp.select([c for c in ("phase", "n", "top_share", "national_top_share", "intl_share",
                                            "intl_share_others", "national_intl_share", "abroad_share") if c in bp.column_names]),
                     title="By phase / 期間別 (before, during, after)")
+        hp = res.hosts_by_phase
+        if hp is not None and hp.num_rows:
+            print_table(hp.select([c for c in ("phase", "hosts", "n", "top_share", "national_top_share",
+                                               "comparison_top_share", "intl_share", "national_intl_share",
+                                               "comparison_intl_share") if c in hp.column_names]),
+                        title=f"Host institutions by phase / 受入機関 (vs {country} and {comparison_country.upper()})")
         print_table(did.select([c for c in ("metric", "members", "clusters", "did", "se", "ci_low", "ci_high")
                                 if c in did.column_names]),
                     title=f"Difference in differences vs matched controls ({ci:.0%} {interval} bootstrap CI) / 差の差")

@@ -4,7 +4,7 @@ their output before / during / after the fellowship with the national average an
 
 from __future__ import annotations
 
-from junkan.cohort._evaluate import METRICS, CohortResult, evaluate, resolve
+from junkan.cohort._evaluate import METRICS, CohortResult, evaluate, resolve, resolve_hosts
 from junkan.cohort._read import COLUMNS, Cohort, Problem, normalize_author_id, normalize_orcid, read_cohort
 
 __all__ = [
@@ -18,4 +18,5 @@ __all__ = [
     "normalize_orcid",
     "read_cohort",
     "resolve",
+    "resolve_hosts",
 ]

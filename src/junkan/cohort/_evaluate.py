@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,9 +49,11 @@ class CohortResult:
     controls: pa.Table
     problems: pa.Table
     provenance: dict[str, Any] = field(default_factory=dict)
+    hosts_by_phase: pa.Table | None = None
+    hosts_by_relative_year: pa.Table | None = None
 
     def tables(self) -> dict[str, pa.Table]:
-        return {
+        out = {
             "members": self.members,
             "by_phase": self.by_phase,
             "by_relative_year": self.by_relative_year,
@@ -59,6 +62,11 @@ class CohortResult:
             "controls": self.controls,
             "problems": self.problems,
         }
+        if self.hosts_by_phase is not None:
+            out["hosts_by_phase"] = self.hosts_by_phase
+        if self.hosts_by_relative_year is not None:
+            out["hosts_by_relative_year"] = self.hosts_by_relative_year
+        return out
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -124,6 +132,80 @@ def resolve(engine: Engine, cohort: Cohort) -> pa.Table:
         .append_column("candidates", pa.array(cands, pa.list_(pa.string())))
         .append_column("note", pa.array(notes, pa.string()))
     )
+
+
+def _norm_name(value: str) -> str:
+    return " ".join(value.split()).lower()
+
+
+def resolve_hosts(engine: Engine, cohort: Cohort) -> pa.Table:
+    """Map each member's ``host_institution`` to a store institution id: an OpenAlex institution id (``I123`` or
+    URL) or a ROR id (``0abcdefgh`` or URL) when it is one, else the display name (case and spacing ignored)
+    among the institutions of ``host_country`` (all countries when it is empty). Several matches are
+    ``ambiguous``, none ``missing``; nothing is guessed. Columns: ``person_id``, ``host_id``, ``host_status``
+    (``resolved``/``ambiguous``/``missing``/``none`` without a host), ``host_note``."""
+    m = cohort.members
+    inst = engine.table("institutions")
+    hosts = m.column("host_institution").to_pylist()
+    countries = m.column("host_country").to_pylist()
+    kind: list[tuple[str, str] | None] = []
+    for h in hosts:
+        v = (h or "").strip()
+        low = v.lower()
+        if not v:
+            kind.append(None)
+        elif re.fullmatch(r"(https?://openalex\.org/)?i\d+", low):
+            kind.append(("id", "I" + low.rsplit("/", 1)[-1][1:]))
+        elif re.fullmatch(r"(https?://ror\.org/)?0[a-z0-9]{6}\d{2}", low):
+            kind.append(("ror", low.rsplit("/", 1)[-1]))
+        else:
+            kind.append(("name", _norm_name(v)))
+    ids = sorted({k[1] for k in kind if k and k[0] == "id"})
+    rors = sorted({k[1] for k in kind if k and k[0] == "ror"})
+    names = sorted({k[1] for k in kind if k and k[0] == "name"})
+    found: list[dict] = []
+    if ids or rors or names:
+        cond = ibis.literal(False)
+        if ids:
+            cond |= inst.institution_id.isin(ids)
+        if rors:
+            cond |= inst.ror.lower().isin(rors)
+        if names:
+            # candidates by normalised lower-case name in the engine (not .strip(): on Spark Ibis renders it as
+            # TRIM(' \t\n\r\v\f' FROM …), which also trims the letters v and f); Python normalises the names the same way
+            norm = inst.display_name.lower().re_replace("[ \t\n\r]+", " ").re_replace("^ | $", "")
+            cond |= norm.isin(names)
+        q = inst.filter(cond).select("institution_id", "ror", "display_name", "country_code").distinct()
+        found = engine.to_pyarrow(q).to_pylist()
+    by_id = {r["institution_id"]: r for r in found}
+    by_ror: dict[str, list[str]] = {}
+    by_name: dict[str, list[dict]] = {}
+    for r in found:
+        if r["ror"]:
+            by_ror.setdefault(r["ror"].lower(), []).append(r["institution_id"])
+        if r["display_name"]:
+            by_name.setdefault(_norm_name(r["display_name"]), []).append(r)
+    rows: list[tuple[str | None, str, str | None]] = []  # (host id, status, note) per member
+    for k, c, h in zip(kind, countries, hosts, strict=True):
+        if k is None:
+            rows.append((None, "none", None))
+            continue
+        if k[0] == "id":
+            hit = [k[1]] if k[1] in by_id else []
+        elif k[0] == "ror":
+            hit = sorted(set(by_ror.get(k[1], [])))
+        else:
+            hit = sorted({r["institution_id"] for r in by_name.get(k[1], []) if not c or r["country_code"] == c})
+        if len(hit) == 1:
+            rows.append((hit[0], "resolved", None))
+        elif hit:
+            rows.append((None, "ambiguous", f"host {h!r} matches {len(hit)} institutions: {', '.join(hit[:5])}"))
+        else:
+            where = f" in {c}" if c else ""
+            rows.append((None, "missing", f"host {h!r} not found among the store's institutions{where}"))
+    out_id, status, notes = (list(x) for x in zip(*rows, strict=True)) if rows else ([], [], [])
+    return pa.table({"person_id": m.column("person_id"), "host_id": pa.array(out_id, pa.string()),
+                     "host_status": pa.array(status, pa.string()), "host_note": pa.array(notes, pa.string())})
 
 
 def _excluded_ids(engine: Engine, exclude: Any) -> set[str]:
@@ -476,6 +558,7 @@ def evaluate(
     panel: str = "all",
     match_country: str = "home",
     phase_ci: float = 0.95,
+    comparison_country: str = "US",
 ) -> CohortResult:
     """Evaluate ``cohort`` on ``engine``'s store against ``country``'s national average and matched controls.
 
@@ -492,7 +575,8 @@ def evaluate(
     country of their own affiliations on their latest papers before ``S`` (modal in that year) is the same, so
     both are based in the country when the fellowship starts. ``phase_ci``: level of the paper-bootstrap
     intervals of the shares in ``by_phase`` and ``by_relative_year`` (METHODS §7.2 step 6; ``ci`` is the DiD's).
-    See ``docs/cohort.md``.
+    Hosts (:func:`resolve_hosts`) get ``hosts_by_phase`` and ``hosts_by_relative_year``, with the national
+    averages of ``country`` and ``comparison_country``. See ``docs/cohort.md``.
     """
     if k < 1:
         raise ConfigError(f"k {k}: the before/after periods are at least 1 year")
@@ -640,6 +724,53 @@ def evaluate(
     by_phase = by_phase.take(sorted(range(by_phase.num_rows), key=lambda i: order[by_phase.column("phase")[i].as_py()]))
     by_rel = cohort_level("rel_year")
 
+    # hosts (issue 7 item 3): the papers of each member's resolved host institution, in the member's phases,
+    # against the national averages of `country` and of `comparison_country` (same years)
+    hres = resolve_hosts(engine, cohort)
+    hrows = [(pid, hid, st, en) for pid, hid, st, en in zip(
+        hres.column("person_id").to_pylist(), hres.column("host_id").to_pylist(),
+        cohort.members.column("start").to_pylist(), cohort.members.column("end").to_pylist(), strict=True) if hid]
+    hosts_phase = hosts_rel = None
+    if hrows:
+        cmp = sc.country_map.get(comparison_country.strip().upper(), comparison_country.strip().upper())
+        wcx = work_countries(units)
+        wcx = wcx.filter(wcx.country == cmp).select("work_id").distinct()
+        cmp_y = _sums(W.semi_join(wcx, "work_id"), ["year"])
+        cmp_y_r = cmp_y.select("year", **_rates(cmp_y, "c_"))
+        hm = ibis.memtable({"member_key": [r[0] for r in hrows], "host_id": [r[1] for r in hrows],
+                            "start": [r[2] for r in hrows], "end": [r[3] for r in hrows]},
+                           schema={"member_key": "string", "host_id": "string", "start": "int64", "end": "int64"})
+        ai = t.authorship_institutions.select("work_id", "institution_id").distinct()
+        hw = hm.join(ai, hm.host_id == ai.institution_id).select("host_id", "start", "end", "work_id")
+        hw = hw.join(W, "work_id")
+        hw = hw.mutate(phase=_phase_expr(hw.year, hw.start, hw.end, k), rel_year=hw.year - hw.start)
+
+        def host_level(group: str) -> pa.Table:
+            x = hw.filter(hw[group].notnull()) if group == "phase" else hw.filter(
+                (hw.rel_year >= -k) & (hw.year <= hw.end + k)
+            )
+            nh = x.group_by(group).aggregate(hosts=x.host_id.nunique())
+            x = x.select(group, "work_id", "year", "cit_ok", "top", "ncs", "n_countries").distinct()
+            hs = _sums(x, [group])
+            hs = hs.mutate(**_rates(hs))
+            e = x.left_join(nat_y_r, "year").drop("year_right").left_join(cmp_y_r, "year").drop("year_right")
+            ev = e.group_by(group).aggregate(
+                national_top_share=ibis.cases((e.cit_ok, e.y_top_share), else_=ibis.null("float64")).mean(),
+                national_mncs=ibis.cases((e.cit_ok, e.y_mncs), else_=ibis.null("float64")).mean(),
+                national_intl_share=ibis.cases((e.n_countries >= 1, e.y_intl_share), else_=ibis.null("float64")).mean(),
+                comparison_top_share=ibis.cases((e.cit_ok, e.c_top_share), else_=ibis.null("float64")).mean(),
+                comparison_mncs=ibis.cases((e.cit_ok, e.c_mncs), else_=ibis.null("float64")).mean(),
+                comparison_intl_share=ibis.cases((e.n_countries >= 1, e.c_intl_share), else_=ibis.null("float64")).mean(),
+            )
+            out = hs.left_join(nh, group).drop(f"{group}_right").left_join(ev, group).drop(f"{group}_right")
+            return engine.to_pyarrow(out.order_by(group))
+
+        hosts_phase = host_level("phase")
+        hosts_phase = hosts_phase.take(
+            sorted(range(hosts_phase.num_rows), key=lambda i: order[hosts_phase.column("phase")[i].as_py()])
+        )
+        hosts_rel = host_level("rel_year")
+
     # member profiles and matched controls
     mprof = _profiles(
         mem.join(aw, "author_id").select("member_key", "work_id", "year", "field_id"),
@@ -776,6 +907,8 @@ def evaluate(
     members = members.append_column("controls", pa.array([nctl.get(x, 0) for x in keys], pa.int64()))
     in_did = set(did_keys)
     members = members.append_column("in_did", pa.array([x in in_did for x in keys], pa.bool_()))
+    for col in ("host_id", "host_status", "host_note"):
+        members = members.append_column(col, hres.column(col))
 
     prov = {
         **engine.provenance,
@@ -793,6 +926,8 @@ def evaluate(
         "seed": seed,
         "ci": ci,
         "phase_ci": phase_ci,
+        "comparison_country": comparison_country.strip().upper(),
+        "hosts_resolved": len(hrows),
         "pct": str(pct),
         "method": method,
         "census_year": census,
@@ -813,4 +948,6 @@ def evaluate(
         controls=ctl_tbl,
         problems=cohort.problems_table(),
         provenance=prov,
+        hosts_by_phase=hosts_phase,
+        hosts_by_relative_year=hosts_rel,
     )
