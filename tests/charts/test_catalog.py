@@ -235,6 +235,23 @@ def test_science_map_charts_match_the_map(eng: Engine) -> None:
     assert sum(mp.table["participates"].to_pylist()) == jp["n_areas"]
 
 
+def test_hosts_chart_matches_the_evaluation(eng: Engine, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """p25: the institutions hosting the inbound cohort against JP and the US, from ``hosts_by_phase``."""
+    from junkan.cohort import evaluate, read_cohort
+
+    res = render("cohort_hosts", eng, ChartParams(country="JP", lang="en"))
+    ev = evaluate(eng, read_cohort(world_dir(tmp_path_factory) / "cohorts" / "JP-INBOUND.csv"), country="JP",
+                  bootstrap=0, comparison_country="US")
+    got = {(r["phase"], r["metric"], r["group"]): r["value"] for r in res.table.to_pylist()}
+    for r in ev.hosts_by_phase.to_pylist():
+        for m in ("intl_share", "top_share"):
+            for group, key in (("hosts", m), ("national", f"national_{m}"), ("comparison", f"comparison_{m}")):
+                assert math.isclose(got[(r["phase"], m, group)], r[key], rel_tol=1e-9), (r["phase"], m, group)
+    assert "host institutions during the stays" in res.takeaway
+    with pytest.raises(ChartUnavailable, match="no cohort file"):
+        render("cohort_hosts", eng, ChartParams(country="US", lang="en"))
+
+
 def test_cohort_chart_matches_the_evaluation(eng: Engine, tmp_path_factory: pytest.TempPathFactory) -> None:
     from junkan.charts.cohorts import BOOTSTRAP, SEED
     from junkan.cohort import evaluate, read_cohort

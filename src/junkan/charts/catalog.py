@@ -153,6 +153,14 @@ _DEFS: list[ChartDef] = [
                 "en": "Cohort evaluation by junkan (cohort evaluate: matched controls, difference in differences)"},
     ),
     ChartDef(
+        id="cohort_hosts", page="cohorts", briefing_page="p25",
+        title={"ja": "招へい研究者の受入機関（受入前・中・後、米国と比較）",
+               "en": "Institutions hosting inbound fellows, before, during and after (vs the US)"},
+        compute=C.hosts_compute, spec=C.hosts_spec, takeaway=C.hosts_takeaway,
+        source={"ja": "junkan によるコホート評価（cohort evaluate、受入機関の論文）",
+                "en": "Cohort evaluation by junkan (cohort evaluate: papers of the host institutions)"},
+    ),
+    ChartDef(
         id="migration_statistics", page="statistics", briefing_page="p6-8",
         title={"ja": "研究者の国際移動率（公表統計と測定値）", "en": "Researcher migration rates: published and measured"},
         compute=O.mpidr_compute, spec=O.mpidr_spec, takeaway=O.mpidr_takeaway,
@@ -170,7 +178,7 @@ _DEFS: list[ChartDef] = [
 
 _ORDER = ("mobility_scatter", "mobility_impact", "domestic_international_top10", "world_flows", "science_map",
           "sciencemap_participation", "sciencemap_international", "migration_statistics", "official_statistics",
-          "rankings_now_and_then", "venue_counts", "intl_coauthorship_trend", "cohort_phases")
+          "rankings_now_and_then", "venue_counts", "intl_coauthorship_trend", "cohort_phases", "cohort_hosts")
 
 #: Every chart by id, in the order of the briefing (p2 … p25).
 CATALOG: dict[str, ChartDef] = {i: next(d for d in _DEFS if d.id == i) for i in _ORDER}

@@ -31,8 +31,9 @@ _METRIC_LABELS = {"intl_share": ("国際共著率", "international co-authorship
 _PHASES = {"before": ("派遣前", "before"), "during": ("派遣中", "during"), "after": ("派遣後", "after")}
 
 
-def cohort_file(engine: Engine, country: str) -> Path:
-    """``<world>/cohorts/<COUNTRY>-OVERSEAS.csv`` of the simulated world the store was built from."""
+def cohort_file(engine: Engine, country: str, kind: str = "OVERSEAS") -> Path:
+    """``<world>/cohorts/<COUNTRY>-<KIND>.csv`` (OVERSEAS: fellows sent abroad; INBOUND: fellows hosted) of the
+    simulated world the store was built from."""
     manifest = engine.store.manifest
     worlds = set()
     for inp in manifest.get("inputs", []):
@@ -41,11 +42,11 @@ def cohort_file(engine: Engine, country: str) -> Path:
                 worlds.add(parent)
                 break
     for w in sorted(worlds):
-        f = w / "cohorts" / f"{country}-OVERSEAS.csv"
+        f = w / "cohorts" / f"{country}-{kind}.csv"
         if f.is_file():
             return f
     raise ChartUnavailable(f"no cohort file for {country}: the store is not built from a simulated world with a "
-                           f"{country}-OVERSEAS cohort. Hint: junkan cohort evaluate COHORT.csv --country {country}")
+                           f"{country}-{kind} cohort. Hint: junkan cohort evaluate COHORT.csv --country {country}")
 
 
 def cohort_compute(engine: Engine, p: ChartParams) -> pa.Table:
@@ -121,3 +122,76 @@ def cohort_takeaway(table: pa.Table, p: ChartParams) -> str:
     return p.t(f"国際共著率の差の差（派遣後−派遣前、対照群比）: {pts:+.1f}ポイント（{level}信頼区間 {lo:+.1f}〜{hi:+.1f}）",
                f"International co-authorship, difference in differences vs matched controls: {pts:+.1f} points "
                f"({level} CI {lo:+.1f} to {hi:+.1f})")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# hosts (briefing p25): the institutions hosting inbound fellows, before / during / after the stays, against the
+# national averages of the country and of the US
+
+#: the comparison country of the hosts chart (the briefing compares hosts with the US and Japan)
+HOSTS_COMPARISON = "US"
+
+
+def hosts_compute(engine: Engine, p: ChartParams) -> pa.Table:
+    from junkan.cohort import evaluate, read_cohort
+
+    path = cohort_file(engine, p.country, "INBOUND")
+    res = evaluate(engine, read_cohort(path), country=p.country, bootstrap=0, seed=SEED,
+                   comparison_country=HOSTS_COMPARISON)
+    if res.hosts_by_phase is None or not res.hosts_by_phase.num_rows:
+        raise ChartUnavailable(f"no host institution of {path.stem} resolves to an institution of the store")
+    out = []
+    for r in res.hosts_by_phase.to_pylist():
+        for m in METRICS:
+            for group, key in (("hosts", m), ("national", f"national_{m}"), ("comparison", f"comparison_{m}")):
+                out.append({"phase": r["phase"], "metric": m, "group": group, "value": r[key], "papers": r["n"],
+                            "hosts": r["hosts"]})
+    t = pa.Table.from_pylist(out, schema=pa.schema([
+        ("phase", pa.string()), ("metric", pa.string()), ("group", pa.string()), ("value", pa.float64()),
+        ("papers", pa.int64()), ("hosts", pa.int64())]))
+    prov = dict(res.provenance)
+    prov.update({k: v for k, v in engine.provenance.items() if k not in prov})
+    return with_prov(t, chart_provenance(
+        engine, prov, p, counting="cohort_papers", years=None, profile=res.provenance.get("profile", "nistep"), field=None,
+        cohort={"file": str(path), "program": path.stem, "members": res.members.num_rows,
+                "hosts_resolved": res.provenance.get("hosts_resolved"), "comparison_country": HOSTS_COMPARISON},
+        window_note={"ja": f"コホート {path.stem} の受入機関（受入前・中・後 各3年）",
+                     "en": f"host institutions of cohort {path.stem} (3 years before/after)"}))
+
+
+def hosts_spec(table: pa.Table, p: ChartParams) -> dict:
+    import altair as alt
+
+    groups = {"hosts": p.t("受入機関", "host institutions"),
+              "national": p.t(f"{country_name(p.country, 'ja')}全体（同じ年）", f"{country_name(p.country, 'en')} (same years)"),
+              "comparison": p.t(f"{country_name(HOSTS_COMPARISON, 'ja')}全体（同じ年）",
+                                f"{country_name(HOSTS_COMPARISON, 'en')} (same years)")}
+    phases = {"before": ("受入前", "before"), "during": ("受入中", "during"), "after": ("受入後", "after")}
+    order = [p.t(*v) for v in phases.values()]
+    data = [{**r, "phase_label": p.t(*phases[r["phase"]]), "group_label": groups[r["group"]],
+             "metric_label": p.t(*_METRIC_LABELS[r["metric"]])} for r in rows(table)]
+    chart = alt.Chart(alt.Data(values=data)).mark_bar().encode(
+        x=alt.X("phase_label:N", title=None, sort=order, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("group_label:N", sort=list(groups.values())),
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format="%")),
+        color=alt.Color("group_label:N", title=None, sort=list(groups.values()),
+                        scale=alt.Scale(range=["#1f77b4", "#9e9e9e", "#ff7f0e"])),
+        tooltip=["metric_label:N", "phase_label:N", "group_label:N", alt.Tooltip("value:Q", format=".1%"), "papers:Q",
+                 "hosts:Q"],
+    ).properties(width=260, height=240).facet(
+        column=alt.Column("metric_label:N", title=None, sort=[p.t(*_METRIC_LABELS[m]) for m in METRICS]),
+    ).resolve_scale(y="independent").properties(
+        title=p.t(f"{country_name(p.country, 'ja')}の招へい研究者の受入機関: 受入前・中・後（{country_name(HOSTS_COMPARISON, 'ja')}と比較）",
+                  f"Institutions hosting {country_name(p.country, 'en')}'s inbound fellows, before, during and after "
+                  f"(vs {country_name(HOSTS_COMPARISON, 'en')})"))
+    return finish(chart)
+
+
+def hosts_takeaway(table: pa.Table, p: ChartParams) -> str:
+    d = {(r["phase"], r["group"]): r["value"] for r in table.to_pylist() if r["metric"] == "intl_share"}
+    h, n = d.get(("during", "hosts")), d.get(("during", "national"))
+    if h is None or n is None:
+        raise ChartUnavailable("the host institutions have no papers during the stays")
+    return p.t(f"受入中の受入機関の国際共著率: {h * 100:.1f}%（{country_name(p.country, 'ja')}全体 {n * 100:.1f}%）",
+               f"International co-authorship of the host institutions during the stays: {h * 100:.1f}% "
+               f"({country_name(p.country, 'en')} overall {n * 100:.1f}%)")
