@@ -141,7 +141,8 @@ def _norm_name(value: str) -> str:
 def resolve_hosts(engine: Engine, cohort: Cohort) -> pa.Table:
     """Map each member's ``host_institution`` to a store institution id: an OpenAlex institution id (``I123`` or
     URL) or a ROR id (``0abcdefgh`` or URL) when it is one, else the display name (case and spacing ignored)
-    among the institutions of ``host_country`` (all countries when it is empty). Several matches are
+    among the institutions of ``host_country`` (all countries when it is empty; else, failing that, among those
+    the store gives no country, with a note). Several matches are
     ``ambiguous``, none ``missing``; nothing is guessed. Columns: ``person_id``, ``host_id``, ``host_status``
     (``resolved``/``ambiguous``/``missing``/``none`` without a host), ``host_note``."""
     m = cohort.members
@@ -195,7 +196,13 @@ def resolve_hosts(engine: Engine, cohort: Cohort) -> pa.Table:
         elif k[0] == "ror":
             hit = sorted(set(by_ror.get(k[1], [])))
         else:
-            hit = sorted({r["institution_id"] for r in by_name.get(k[1], []) if not c or r["country_code"] == c})
+            named = by_name.get(k[1], [])
+            hit = sorted({r["institution_id"] for r in named if not c or r["country_code"] == c})
+            if c and not hit:  # the store may not know the country: an institution without one does not contradict
+                hit = sorted({r["institution_id"] for r in named if r["country_code"] is None})
+                if len(hit) == 1:
+                    rows.append((hit[0], "resolved", f"host {h!r}: the store gives the institution no country"))
+                    continue
         if len(hit) == 1:
             rows.append((hit[0], "resolved", None))
         elif hit:
