@@ -18,6 +18,11 @@ from junkan.indicators import run
 HEADER = "person_id,orcid,openalex_author_id,start,end\n"
 
 
+def _phase(y: int, s: int, e: int, k: int = 3) -> str | None:
+    """The oracle's phase of a paper of year ``y`` for a fellowship from ``s`` to ``e``."""
+    return "before" if s - k <= y < s else "during" if s <= y <= e else "after" if e < y <= e + k else None
+
+
 def _world(root: Path, works: int, seed: int) -> Path:
     from junkan.simulate import simulate
     from junkan.sources.openalex import ingest
@@ -89,7 +94,7 @@ def test_evaluate_against_oracles(world: Path) -> None:
         s, e = m["start"], m["end"]
         for w in by_author.get(m["author_id"], ()):
             y = ws[w]["year"]
-            ph = "before" if s - 3 <= y < s else "during" if s <= y <= e else "after" if e < y <= e + 3 else None
+            ph = _phase(y, s, e)
             if ph:
                 phase_works[ph].add(w)
     bp = {x["phase"]: x for x in r.by_phase.to_pylist()}
@@ -241,7 +246,7 @@ def test_intl_share_with_the_members_addresses_ignored(world: Path) -> None:
         s, e = m["start"], m["end"]
         for w in by_author.get(m["author_id"], ()):
             y = year[w]
-            ph = "before" if s - 3 <= y < s else "during" if s <= y <= e else "after" if e < y <= e + 3 else None
+            ph = _phase(y, s, e)
             if ph:
                 phase_works[ph].add(w)
     bp = {x["phase"]: x for x in r.by_phase.to_pylist()}
@@ -266,7 +271,7 @@ def test_mobility_status_by_phase(world: Path) -> None:
     for w, a, cc in units:
         if a in members and cc:
             s, e, y = members[a]["start"], members[a]["end"], year[w]
-            ph = "before" if s - 3 <= y < s else "during" if s <= y <= e else "after" if e < y <= e + 3 else None
+            ph = _phase(y, s, e)
             if ph:
                 where.setdefault((a, ph), {}).setdefault(cc, set()).add(w)
     bp = {x["phase"]: x for x in r.by_phase.to_pylist()}
@@ -588,7 +593,7 @@ def test_hosts_are_resolved_and_evaluated_by_phase(world: Path, tmp_path: Path) 
         s, e = m["start"], m["end"]
         for w in works_of.get(m["host_id"], ()):
             y = year[w]
-            ph = "before" if s - 3 <= y < s else "during" if s <= y <= e else "after" if e < y <= e + 3 else None
+            ph = _phase(y, s, e)
             if ph:
                 phase_works[ph].add(w)
     hp = {x["phase"]: x for x in r.hosts_by_phase.to_pylist()}

@@ -357,6 +357,29 @@ def _paper_intervals(papers: pa.Table, group: str, *, bootstrap: int, seed: int,
     return out
 
 
+def _rows_of(tbl: ir.Table, group: str, k: int) -> ir.Table:
+    """The rows of ``tbl`` that enter a cohort-level table: a phase, or relative years from −k to E−S+k."""
+    if group == "phase":
+        return tbl.filter(tbl.phase.notnull())
+    return tbl.filter((tbl.rel_year >= -k) & (tbl.year <= tbl.end + k))
+
+
+def _benchmark_means(papers: ir.Table, group: str, rates: dict[str, str]) -> ir.Table:
+    """Per ``group``: the mean over the row's papers of a benchmark rate of each paper's (field-)year, for every
+    ``{output prefix: rate column prefix}``: Top share and MNCS over papers with a citation window, the
+    international share over papers with a country."""
+    out = {}
+    for name, pre in rates.items():
+        for m, ok in (("top_share", papers.cit_ok), ("mncs", papers.cit_ok), ("intl_share", papers.n_countries >= 1)):
+            out[f"{name}_{m}"] = ibis.cases((ok, papers[f"{pre}{m}"]), else_=ibis.null("float64")).mean()
+    return papers.group_by(group).aggregate(**out)
+
+
+def _in_phase_order(tbl: pa.Table) -> pa.Table:
+    order = {p: i for i, p in enumerate(PHASES)}
+    return tbl.take(sorted(range(tbl.num_rows), key=lambda i: order[tbl.column("phase")[i].as_py()]))
+
+
 def _phase_expr(year: ir.IntegerValue, start: ir.IntegerValue, end: ir.IntegerValue, k: int) -> ir.StringValue:
     return ibis.cases(
         ((year >= start - k) & (year < start), ibis.literal("before")),
@@ -668,10 +691,7 @@ def evaluate(
     mown = mown.mutate(phase=_phase_expr(mown.year, mown.start, mown.end, k), rel_year=mown.year - mown.start)
 
     def cohort_level(group: str) -> pa.Table:
-        x = mwj.filter(mwj[group].notnull()) if group == "phase" else mwj.filter(
-            (mwj.rel_year >= -k) & (mwj.year <= mwj.end + k)
-        )
-        x = x.select(group, "work_id", "year", "field_id", "cit_ok", "top", "ncs", "n_countries",
+        x = _rows_of(mwj, group, k).select(group, "work_id", "year", "field_id", "cit_ok", "top", "ncs", "n_countries",
                      "n_countries_others").distinct()
         s = _sums(x, [group]).mutate(members=ibis.null("int64"))
         s = s.mutate(**_rates(s))
@@ -687,21 +707,11 @@ def evaluate(
         # expected values: national rates in the same years (year mix) and field-years (field mix)
         e = x.left_join(nat_y_r, "year").drop("year_right")
         e = e.left_join(nat_fy, ["field_id", "year"]).drop("field_id_right", "year_right")
-        ev = e.group_by(group).aggregate(
-            national_top_share=ibis.cases((e.cit_ok, e.y_top_share), else_=ibis.null("float64")).mean(),
-            national_mncs=ibis.cases((e.cit_ok, e.y_mncs), else_=ibis.null("float64")).mean(),
-            national_intl_share=ibis.cases((e.n_countries >= 1, e.y_intl_share), else_=ibis.null("float64")).mean(),
-            expected_top_share=ibis.cases((e.cit_ok, e.r_top_share), else_=ibis.null("float64")).mean(),
-            expected_mncs=ibis.cases((e.cit_ok, e.r_mncs), else_=ibis.null("float64")).mean(),
-            expected_intl_share=ibis.cases((e.n_countries >= 1, e.r_intl_share), else_=ibis.null("float64")).mean(),
-        )
+        ev = _benchmark_means(e, group, {"national": "y_", "expected": "r_"})
         nm = mwj.filter(mwj[group].notnull()).group_by(group).aggregate(members_with_papers=mwj.member_key.nunique())
         # mobility status: each member's location in the row = the modal country of their own affiliations on
         # their papers of the row; members_abroad = located members whose location is not `country`
-        loc = mown.filter(mown[group].notnull()) if group == "phase" else mown.filter(
-            (mown.rel_year >= -k) & (mown.year <= mown.end + k)
-        )
-        loc = _modal_country(loc.select("member_key", group, "work_id", "year", "country"), ["member_key", group],
+        loc = _modal_country(_rows_of(mown, group, k).select("member_key", group, "work_id", "year", "country"), ["member_key", group],
                              latest=False)
         mob = loc.group_by(group).aggregate(
             members_located=loc.member_key.count(), members_abroad=(loc.base != country).cast("int64").sum()
@@ -726,9 +736,7 @@ def evaluate(
                 tbl = tbl.append_column(f"{m}_{side}", pa.array(col, pa.float64()))
         return tbl
 
-    by_phase = cohort_level("phase")
-    order = {p: i for i, p in enumerate(PHASES)}
-    by_phase = by_phase.take(sorted(range(by_phase.num_rows), key=lambda i: order[by_phase.column("phase")[i].as_py()]))
+    by_phase = _in_phase_order(cohort_level("phase"))
     by_rel = cohort_level("rel_year")
 
     # hosts (issue 7 item 3): the papers of each member's resolved host institution, in the member's phases,
@@ -753,29 +761,17 @@ def evaluate(
         hw = hw.mutate(phase=_phase_expr(hw.year, hw.start, hw.end, k), rel_year=hw.year - hw.start)
 
         def host_level(group: str) -> pa.Table:
-            x = hw.filter(hw[group].notnull()) if group == "phase" else hw.filter(
-                (hw.rel_year >= -k) & (hw.year <= hw.end + k)
-            )
+            x = _rows_of(hw, group, k)
             nh = x.group_by(group).aggregate(hosts=x.host_id.nunique())
             x = x.select(group, "work_id", "year", "cit_ok", "top", "ncs", "n_countries").distinct()
             hs = _sums(x, [group])
             hs = hs.mutate(**_rates(hs))
             e = x.left_join(nat_y_r, "year").drop("year_right").left_join(cmp_y_r, "year").drop("year_right")
-            ev = e.group_by(group).aggregate(
-                national_top_share=ibis.cases((e.cit_ok, e.y_top_share), else_=ibis.null("float64")).mean(),
-                national_mncs=ibis.cases((e.cit_ok, e.y_mncs), else_=ibis.null("float64")).mean(),
-                national_intl_share=ibis.cases((e.n_countries >= 1, e.y_intl_share), else_=ibis.null("float64")).mean(),
-                comparison_top_share=ibis.cases((e.cit_ok, e.c_top_share), else_=ibis.null("float64")).mean(),
-                comparison_mncs=ibis.cases((e.cit_ok, e.c_mncs), else_=ibis.null("float64")).mean(),
-                comparison_intl_share=ibis.cases((e.n_countries >= 1, e.c_intl_share), else_=ibis.null("float64")).mean(),
-            )
+            ev = _benchmark_means(e, group, {"national": "y_", "comparison": "c_"})
             out = hs.left_join(nh, group).drop(f"{group}_right").left_join(ev, group).drop(f"{group}_right")
             return engine.to_pyarrow(out.order_by(group))
 
-        hosts_phase = host_level("phase")
-        hosts_phase = hosts_phase.take(
-            sorted(range(hosts_phase.num_rows), key=lambda i: order[hosts_phase.column("phase")[i].as_py()])
-        )
+        hosts_phase = _in_phase_order(host_level("phase"))
         hosts_rel = host_level("rel_year")
 
     # member profiles and matched controls
@@ -788,8 +784,7 @@ def evaluate(
     mp = mem.select("member_key", "start", "end").distinct().join(mprof, "member_key")
     mp = mp.left_join(prior_m, "member_key").drop("member_key_right").mutate(prior=ibis._.prior.fill_null(0))
     # base: the modal own-affiliation country in the latest year with papers before S (null without any)
-    mo = mem.join(own, "author_id")
-    mo = mo.filter(mo.year < mo.start)
+    mo = mown.filter(mown.year < mown.start)
     mp = mp.left_join(_modal_country(mo.select("member_key", "work_id", "year", "country"), ["member_key"]), "member_key")
     mp = mp.drop("member_key_right")
     member_ids = mem.select("author_id")
